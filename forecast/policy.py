@@ -1,0 +1,54 @@
+"""The numerical policy, pinned in one place.
+
+Every interval the package prints or writes uses :data:`INTERVAL_PROB` and
+:data:`INTERVAL_KIND` unless a caller asks for another probability explicitly.
+ArviZ 1.x defaults to 0.89 equal-tailed intervals; we never rely on that default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+INTERVAL_PROB: float = 0.90
+"""Probability mass of the credible intervals reported everywhere."""
+
+INTERVAL_KIND: str = "eti"
+"""Equal-tailed intervals (quantiles), robust for heavy-tailed ratios such as years-per-10x."""
+
+INNER_INTERVAL_PROB: float = 0.50
+"""The inner interval shown beside the main one (fan charts, wall years)."""
+
+TARGET_ACCEPT: float = 0.95
+"""Default NUTS target acceptance: the hierarchy has funnels in tau/mu (see STACK_NOTES)."""
+
+# Convergence thresholds a run must pass.
+RHAT_MAX: float = 1.01
+ESS_BULK_MIN: float = 400.0
+ESS_TAIL_MIN: float = 400.0
+EBFMI_MIN: float = 0.3
+DIVERGENCES_MAX: int = 0
+
+
+def interval_label(prob: float = INTERVAL_PROB, kind: str = INTERVAL_KIND) -> str:
+    """Human-readable label of an interval, e.g. ``'90% equal-tailed'``."""
+    names = {"eti": "equal-tailed", "hdi": "highest-density"}
+    return f"{prob:.0%} {names.get(kind, kind)}"
+
+
+def interval_bounds(prob: float = INTERVAL_PROB) -> tuple[float, float]:
+    """Lower and upper quantiles of an equal-tailed interval of probability ``prob``."""
+    return (1.0 - prob) / 2.0, 1.0 - (1.0 - prob) / 2.0
+
+
+def child_seed(seed: int, *names: str | int) -> int:
+    """Derive a reproducible integer seed for a named sub-task of a run seeded with ``seed``.
+
+    Seeds are integers only; children are derived by hashing, so adding a new sub-task
+    never changes the seed of an existing one.
+    """
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
+    key = ":".join([str(int(seed)), *map(str, names)]).encode()
+    return int.from_bytes(hashlib.sha256(key).digest()[:4], "little") & 0x7FFFFFFF
