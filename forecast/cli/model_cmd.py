@@ -1,0 +1,5 @@
+"""Placeholder for the ``forecast model`` commands (the lead overwrites this file)."""
+
+
+def register(subparsers):  # noqa: ANN001
+    """Register nothing yet."""

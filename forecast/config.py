@@ -1,0 +1,320 @@
+"""Model specs: TOML files under ``models/`` merged over ``spec_defaults.toml``, loaded into a typed config.
+
+A spec never mutates: merging returns new objects, and the loaded :class:`Spec` is frozen.
+Every bad key or value raises :class:`~forecast.errors.ConfigError` naming the key path and
+what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from forecast import policy, schema
+from forecast.errors import ConfigError
+
+LINKS = ("logit", "log", "identity")
+LIKELIHOODS = ("student_t", "normal")
+COMPUTE_MEASURES = ("training_flop", "hardware_burden", "both")
+SAMPLERS = ("nutpie", "pymc")
+ADAPTATIONS = ("diag", "low_rank")
+INTERCEPTS = ("centered", "noncentered")
+
+
+def default_spec_dict() -> dict[str, Any]:
+    """The package defaults as a fresh, mutable dict."""
+    text = resources.files("forecast").joinpath("spec_defaults.toml").read_text()
+    return tomllib.loads(text)
+
+
+def merge(base: Mapping[str, Any], override: Mapping[str, Any], path: str = "") -> dict[str, Any]:
+    """Deep-merge ``override`` over ``base`` without mutating either; unknown keys are errors."""
+    out = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        where = f"{path}.{key}" if path else key
+        if key not in base:
+            allowed = ", ".join(sorted(base)) or "(none)"
+            raise ConfigError(f"unknown key '{where}'; allowed keys here: {allowed}")
+        if isinstance(base[key], Mapping):
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"'{where}' must be a table, got {value!r}")
+            out[key] = merge(base[key], value, where)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _choice(value: Any, allowed: tuple[str, ...], where: str) -> str:
+    if value not in allowed:
+        raise ConfigError(f"'{where}' = {value!r} is not allowed; choose one of: {', '.join(allowed)}")
+    return str(value)
+
+
+def _number(value: Any, where: str, *, positive: bool = False, integer: bool = False) -> float:
+    ok_type = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, ok_type):
+        kind = "an integer" if integer else "a number"
+        raise ConfigError(f"'{where}' must be {kind}, got {value!r}")
+    if positive and value <= 0:
+        raise ConfigError(f"'{where}' must be > 0, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What the performance model includes and how it is shaped."""
+
+    name: str
+    description: str
+    domains: tuple[str, ...]
+    series: tuple[str, ...]
+    min_rows_per_series: int
+    link: str
+    likelihood: str
+    compute_measure: str
+    frontier_only: bool
+    slope_correlation: bool
+    intercepts: str
+
+
+@dataclass(frozen=True)
+class SamplerConfig:
+    """Sampler settings: which NUTS, how long, and the integer seed."""
+
+    sampler: str
+    draws: int
+    tune: int
+    chains: int
+    cores: int
+    seed: int
+    adaptation: str
+    target_accept: float = policy.TARGET_ACCEPT
+
+
+@dataclass(frozen=True)
+class ForecastConfig:
+    """Budgets, targets and years of the forecasts."""
+
+    budgets_usd: tuple[float | str, ...]
+    target_fractions: tuple[float, ...]
+    years: tuple[int, ...]
+    horizon_year: int
+    fan_years: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A complete, validated model spec."""
+
+    model: ModelConfig
+    centering: Mapping[str, float]
+    priors: Mapping[str, Mapping[str, float]]
+    assumptions: Mapping[str, float]
+    forecast: ForecastConfig
+    sampler: SamplerConfig
+    source: str = "<defaults>"
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def prior(self, name: str) -> Mapping[str, float]:
+        """Parameters of the prior called ``name``."""
+        return self.priors[name]
+
+    def to_json(self) -> str:
+        """The merged spec as JSON (stored inside every run)."""
+        return json.dumps(_thaw(self.raw), sort_keys=True)
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Spec:
+        """A new spec with ``overrides`` (nested dict) merged over this one."""
+        return spec_from_dict(merge(_thaw(self.raw), overrides), source=f"{self.source} (+overrides)")
+
+    def budgets(self) -> dict[str, float]:
+        """Budgets in constant dollars, labelled (``'$1B'``, ``'1% of world GDP'``...)."""
+        out: dict[str, float] = {}
+        for b in self.forecast.budgets_usd:
+            if b == "gdp_1pct":
+                out["1% of world GDP"] = 0.01 * float(self.assumptions["world_gdp_usd"])
+            else:
+                out[_money_label(float(b))] = float(b)
+        return out
+
+
+def _money_label(value: float) -> str:
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if value >= scale:
+            return f"${value / scale:g}{suffix}"
+    return f"${value:g}"
+
+
+def _thaw(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {k: _thaw(v) for k, v in obj.items()}
+    if isinstance(obj, tuple | list):
+        return [_thaw(v) for v in obj]
+    return obj
+
+
+def _freeze(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in obj.items()})
+    if isinstance(obj, list):
+        return tuple(_freeze(v) for v in obj)
+    return obj
+
+
+def spec_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Spec:
+    """Validate a fully merged spec dict and build the typed :class:`Spec`."""
+    m = raw["model"]
+    domains = tuple(m["domains"])
+    if not domains:
+        raise ConfigError("'model.domains' must list at least one domain")
+    for i, d in enumerate(domains):
+        _choice(d, schema.DOMAINS, f"model.domains[{i}]")
+    if "language_modeling" in domains:
+        raise ConfigError(
+            "'model.domains' cannot include 'language_modeling': perplexity has no error form in (0, 1)"
+        )
+    for i, s in enumerate(m["series"]):
+        bench, _, measure = str(s).partition("/")
+        if bench not in schema.BENCHMARKS:
+            raise ConfigError(
+                f"'model.series[{i}]' = {s!r}: unknown benchmark {bench!r}; "
+                f"allowed: {', '.join(schema.BENCHMARKS)}"
+            )
+        measures = sorted({schema.METRICS[x].measure for x in schema.BENCHMARKS[bench].metrics})
+        if measure not in measures:
+            raise ConfigError(f"'model.series[{i}]' = {s!r}: measure must be one of {', '.join(measures)}")
+        if schema.BENCHMARKS[bench].domain not in domains:
+            raise ConfigError(f"'model.series[{i}]' = {s!r} belongs to a domain not in 'model.domains'")
+    model = ModelConfig(
+        name=str(m["name"]),
+        description=str(m["description"]),
+        domains=domains,
+        series=tuple(m["series"]),
+        min_rows_per_series=int(_number(m["min_rows_per_series"], "model.min_rows_per_series",
+                                        positive=True, integer=True)),
+        link=_choice(m["link"], LINKS, "model.link"),
+        likelihood=_choice(m["likelihood"], LIKELIHOODS, "model.likelihood"),
+        compute_measure=_choice(m["compute_measure"], COMPUTE_MEASURES, "model.compute_measure"),
+        frontier_only=_bool(m["frontier_only"], "model.frontier_only"),
+        slope_correlation=_bool(m["slope_correlation"], "model.slope_correlation"),
+        intercepts=_choice(m["intercepts"], INTERCEPTS, "model.intercepts"),
+    )
+    if not model.name.replace("-", "").replace("_", "").isalnum():
+        raise ConfigError(f"'model.name' = {model.name!r}: use letters, digits, '-' and '_' only")
+    for key, value in raw["centering"].items():
+        _number(value, f"centering.{key}")
+    for name, params in raw["priors"].items():
+        if isinstance(params, Mapping):
+            for key, value in params.items():
+                positive = key in ("sigma", "alpha", "beta", "mean", "low", "high")
+                _number(value, f"priors.{name}.{key}", positive=positive)
+        else:
+            _number(params, f"priors.{name}", positive=True)
+    util = raw["priors"]["utilization"]
+    if not 0 < util["low"] < util["mean"] < util["high"] < 1:
+        raise ConfigError("'priors.utilization' needs 0 < low < mean < high < 1")
+    for key, value in raw["assumptions"].items():
+        _number(value, f"assumptions.{key}", positive=True)
+    f = raw["forecast"]
+    for i, b in enumerate(f["budgets_usd"]):
+        if b != "gdp_1pct":
+            _number(b, f"forecast.budgets_usd[{i}]", positive=True)
+    for i, frac in enumerate(f["target_fractions"]):
+        if not (isinstance(frac, int | float) and 0 < frac < 1):
+            raise ConfigError(f"'forecast.target_fractions[{i}]' = {frac!r} must be in (0, 1)")
+    for i, y in enumerate(f["years"]):
+        _number(y, f"forecast.years[{i}]", integer=True)
+    fan = tuple(f["fan_years"])
+    if len(fan) != 2 or fan[0] >= fan[1]:
+        raise ConfigError("'forecast.fan_years' must be [first, last] with first < last")
+    forecast_cfg = ForecastConfig(
+        budgets_usd=tuple(f["budgets_usd"]),
+        target_fractions=tuple(float(x) for x in f["target_fractions"]),
+        years=tuple(int(y) for y in f["years"]),
+        horizon_year=int(_number(f["horizon_year"], "forecast.horizon_year", integer=True)),
+        fan_years=(int(fan[0]), int(fan[1])),
+    )
+    s = raw["sampler"]
+    seed = s["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError(f"'sampler.seed' must be a non-negative integer, got {seed!r}")
+    target_accept = s.get("target_accept", policy.TARGET_ACCEPT)
+    if not (isinstance(target_accept, float) and 0.5 <= target_accept < 1):
+        raise ConfigError(f"'sampler.target_accept' = {target_accept!r} must be a float in [0.5, 1)")
+    sampler = SamplerConfig(
+        sampler=_choice(s["sampler"], SAMPLERS, "sampler.sampler"),
+        draws=int(_number(s["draws"], "sampler.draws", positive=True, integer=True)),
+        tune=int(_number(s["tune"], "sampler.tune", positive=True, integer=True)),
+        chains=int(_number(s["chains"], "sampler.chains", positive=True, integer=True)),
+        cores=int(_number(s["cores"], "sampler.cores", positive=True, integer=True)),
+        seed=int(seed),
+        adaptation=_choice(s["adaptation"], ADAPTATIONS, "sampler.adaptation"),
+        target_accept=float(target_accept),
+    )
+    return Spec(
+        model=model,
+        centering=_freeze(raw["centering"]),
+        priors=_freeze(raw["priors"]),
+        assumptions=_freeze(raw["assumptions"]),
+        forecast=forecast_cfg,
+        sampler=sampler,
+        source=source,
+        raw=_freeze(raw),
+    )
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"'{where}' must be true or false, got {value!r}")
+    return value
+
+
+def _defaults_with_optional_keys() -> dict[str, Any]:
+    base = default_spec_dict()
+    base["sampler"].setdefault("target_accept", policy.TARGET_ACCEPT)
+    return base
+
+
+def load_spec(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> Spec:
+    """Load a model spec: the TOML at ``path`` merged over the package defaults, then ``overrides``.
+
+    Parameters
+    ----------
+    path
+        A spec file (``models/default.toml``); ``None`` gives the package defaults.
+    overrides
+        Nested dict merged last (e.g. ``{"sampler": {"draws": 200}}``).
+    """
+    merged = _defaults_with_optional_keys()
+    source = "<defaults>"
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"model spec not found: {p}")
+        try:
+            user = tomllib.loads(p.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{p}: not valid TOML: {exc}") from exc
+        try:
+            merged = merge(merged, user)
+        except ConfigError as exc:
+            raise ConfigError(f"{p}: {exc}") from None
+        source = str(p)
+    if overrides:
+        merged = merge(merged, overrides)
+    try:
+        return spec_from_dict(merged, source=source)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+def spec_from_json(text: str) -> Spec:
+    """Rebuild a spec stored in a run (JSON of the merged dict)."""
+    return spec_from_dict(merge(_defaults_with_optional_keys(), json.loads(text)), source="<run>")

@@ -1,0 +1,114 @@
+"""Convergence checks of a fitted run: R-hat, bulk and tail ESS, divergences, E-BFMI."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import arviz as az
+import numpy as np
+import xarray as xr
+
+from forecast import policy
+
+
+@dataclass(frozen=True)
+class ConvergenceChecks:
+    """The convergence verdict of a run and the numbers behind it."""
+
+    max_rhat: float
+    min_ess_bulk: float
+    min_ess_tail: float
+    divergences: int
+    min_bfmi: float
+    worst: dict[str, str] = field(default_factory=dict)  # which variable is worst on each check
+    failures: tuple[str, ...] = ()
+
+    @property
+    def converged(self) -> bool:
+        """True when every check passes its threshold in :mod:`forecast.policy`."""
+        return not self.failures
+
+    def verdict(self) -> str:
+        """One line for humans: CONVERGED or NOT CONVERGED with the reasons."""
+        nums = (
+            f"max R-hat {self.max_rhat:.3f}, min bulk ESS {self.min_ess_bulk:.0f}, "
+            f"min tail ESS {self.min_ess_tail:.0f}, {self.divergences} divergences, "
+            f"min E-BFMI {self.min_bfmi:.2f}"
+        )
+        if self.converged:
+            return f"CONVERGED ({nums})"
+        return f"NOT CONVERGED: {'; '.join(self.failures)} ({nums})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (stored in the run's attributes)."""
+        out = asdict(self)
+        out["failures"] = list(self.failures)
+        out["converged"] = self.converged
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ConvergenceChecks:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            max_rhat=float(d["max_rhat"]),
+            min_ess_bulk=float(d["min_ess_bulk"]),
+            min_ess_tail=float(d["min_ess_tail"]),
+            divergences=int(d["divergences"]),
+            min_bfmi=float(d["min_bfmi"]),
+            worst=dict(d.get("worst", {})),
+            failures=tuple(d.get("failures", ())),
+        )
+
+
+def _extreme(ds: xr.Dataset, how: str) -> tuple[float, str]:
+    best_val, best_name = (np.inf, "") if how == "min" else (-np.inf, "")
+    for name, da in ds.data_vars.items():
+        vals = np.asarray(da.values, dtype=float)
+        vals = vals[np.isfinite(vals)]
+        if vals.size == 0:
+            continue
+        v = float(vals.min() if how == "min" else vals.max())
+        if (how == "min" and v < best_val) or (how == "max" and v > best_val):
+            best_val, best_name = v, str(name)
+    return best_val, best_name
+
+
+def check_convergence(trace: xr.DataTree, var_names: list[str]) -> ConvergenceChecks:
+    """Compute the checks on the posterior variables ``var_names`` (the free parameters)."""
+    post = trace["posterior"].to_dataset()[var_names]
+    rhat, rhat_var = _extreme(az.rhat(post), "max")
+    ess_bulk, bulk_var = _extreme(az.ess(post, method="bulk"), "min")
+    ess_tail, tail_var = _extreme(az.ess(post, method="tail"), "min")
+    stats = trace["sample_stats"].to_dataset()
+    divergences = int(np.asarray(stats["diverging"].values).sum()) if "diverging" in stats else 0
+    energy = np.asarray(stats["energy"].values, dtype=float) if "energy" in stats else None
+    bfmi = float(np.min(_bfmi(energy))) if energy is not None else float("nan")
+    failures = []
+    if not rhat <= policy.RHAT_MAX:
+        failures.append(f"R-hat {rhat:.3f} > {policy.RHAT_MAX} ({rhat_var})")
+    if not ess_bulk >= policy.ESS_BULK_MIN:
+        failures.append(f"bulk ESS {ess_bulk:.0f} < {policy.ESS_BULK_MIN:.0f} ({bulk_var})")
+    if not ess_tail >= policy.ESS_TAIL_MIN:
+        failures.append(f"tail ESS {ess_tail:.0f} < {policy.ESS_TAIL_MIN:.0f} ({tail_var})")
+    if divergences > policy.DIVERGENCES_MAX:
+        failures.append(f"{divergences} divergent transitions")
+    if np.isfinite(bfmi) and bfmi < policy.EBFMI_MIN:
+        failures.append(f"E-BFMI {bfmi:.2f} < {policy.EBFMI_MIN}")
+    return ConvergenceChecks(
+        max_rhat=rhat,
+        min_ess_bulk=ess_bulk,
+        min_ess_tail=ess_tail,
+        divergences=divergences,
+        min_bfmi=bfmi,
+        worst={"rhat": rhat_var, "ess_bulk": bulk_var, "ess_tail": tail_var},
+        failures=tuple(failures),
+    )
+
+
+def _bfmi(energy: np.ndarray) -> np.ndarray:
+    """E-BFMI per chain from the energy of each draw (``chain, draw``)."""
+    energy = np.atleast_2d(energy)
+    num = np.square(np.diff(energy, axis=1)).mean(axis=1)
+    den = np.var(energy, axis=1)
+    return np.asarray(num / den)

@@ -1,0 +1,154 @@
+"""Fitting: build the model, sample it once, check convergence, return a :class:`~forecast.run.Run`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecast import policy
+from forecast.config import Spec
+from forecast.diagnostics import check_convergence
+from forecast.model import ModelData, build_model, link_inverse, prepare_data
+from forecast.run import Run
+
+PRIOR_DRAWS = 500
+OBSERVED_FOR_PPC = ("y",)
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a run depends on (stored in every run)."""
+    import arviz
+    import nutpie
+    import pymc
+    import pytensor
+
+    import forecast
+
+    return {
+        "forecast": forecast.__version__,
+        "python": platform.python_version(),
+        "pymc": pymc.__version__,
+        "pytensor": pytensor.__version__,
+        "arviz": arviz.__version__,
+        "nutpie": nutpie.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "xarray": xr.__version__,
+    }
+
+
+def free_parameter_names(model: Any) -> list[str]:
+    """Names of the model's free random variables (what convergence is judged on)."""
+    return [rv.name for rv in model.free_RVs]
+
+
+def prior_predictive_summary(prior: xr.DataTree, data: ModelData, spec: Spec) -> dict[str, Any]:
+    """What the priors imply before seeing data: slopes, years-per-10x and simulated errors."""
+    lo, hi = policy.interval_bounds()
+    pr = prior["prior"].to_dataset()
+    out: dict[str, Any] = {"interval": policy.interval_label()}
+    for name in ("mu_beta", "mu_gamma", "years_per_10x_shared", "price_slope", "mu_trend_slope"):
+        if name in pr:
+            q = np.quantile(pr[name].values, [lo, 0.5, hi])
+            out[name] = {"median": float(q[1]), "low": float(q[0]), "high": float(q[2])}
+    ppc = prior["prior_predictive"].to_dataset()
+    if "y" in ppc:
+        err = np.asarray(link_inverse(ppc["y"].values, spec.model.link), dtype=float)
+        q = np.quantile(err[np.isfinite(err)], [lo, 0.5, hi])
+        out["simulated_error"] = {"median": float(q[1]), "low": float(q[0]), "high": float(q[2])}
+        out["share_simulated_error_in_0_1"] = float(np.mean((err > 0) & (err < 1)))
+        out["observed_error_range"] = [float(data.obs["error"].min()), float(data.obs["error"].max())]
+    return out
+
+
+def fit(
+    spec: Spec,
+    results: pd.DataFrame,
+    notable: pd.DataFrame,
+    prices: pd.DataFrame,
+    *,
+    data_hash: str = "",
+    name: str | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> Run:
+    """Fit the model of ``spec`` to the validated tables and return a run (not yet saved).
+
+    A run that fails its convergence checks is still returned (so it can be saved and inspected)
+    with ``run.checks.converged == False`` and a loud ``RuntimeWarning``; the CLI's ``--strict``
+    turns that into exit status 3.
+    """
+    import pymc as pm
+
+    say = log or (lambda msg: None)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    data = prepare_data(results, notable, prices, spec)
+    model = build_model(data, spec)
+    timings["build_s"] = time.perf_counter() - t0
+    s = spec.sampler
+    say(f"model: {data.n_obs} results, {len(data.series)} benchmarks, {len(data.domains)} domains; "
+        f"sampling {s.chains} chains x {s.draws} draws with {s.sampler}")
+
+    with model:
+        t = time.perf_counter()
+        prior = pm.sample_prior_predictive(
+            draws=PRIOR_DRAWS, random_seed=policy.child_seed(s.seed, "prior"), var_names=None
+        )
+        timings["prior_predictive_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        kwargs: dict[str, Any] = {}
+        if s.sampler == "nutpie":
+            kwargs["nuts"] = {"adaptation": s.adaptation} if s.adaptation != "diag" else {}
+        else:
+            # PyMC's NUTS on the Numba backend gave different draws for one seed with a cold or warm
+            # compile cache (STACK_NOTES); the C backend is reproducible.
+            kwargs["compile_kwargs"] = {"mode": "CVM"}
+        trace = pm.sample(
+            draws=s.draws,
+            tune=s.tune,
+            chains=s.chains,
+            cores=min(s.cores, s.chains),
+            random_seed=policy.child_seed(s.seed, "nuts"),
+            nuts_sampler=s.sampler,
+            target_accept=s.target_accept,
+            progressbar=progress,
+            compute_convergence_checks=False,
+            **kwargs,
+        )
+        timings["sampling_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        pm.compute_log_likelihood(trace, var_names=["y"], progressbar=False)
+        ppc = pm.sample_posterior_predictive(
+            trace, var_names=list(OBSERVED_FOR_PPC), random_seed=policy.child_seed(s.seed, "ppc"),
+            progressbar=False,
+        )
+        trace.update(ppc)
+        trace.update(prior)
+        timings["posterior_predictive_s"] = time.perf_counter() - t
+
+    checks = check_convergence(trace, free_parameter_names(model))
+    timings["total_s"] = time.perf_counter() - t0
+    meta = {
+        "name": name or spec.model.name,
+        "data_hash": data_hash,
+        "seed": s.seed,
+        "sampler": s.sampler,
+        "versions": library_versions(),
+        "timings": timings,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "prior_summary": prior_predictive_summary(trace, data, spec),
+        "centering": dict(spec.centering),
+    }
+    run = Run(trace=trace, data=data, spec=spec, checks=checks, meta=meta)
+    if not checks.converged:
+        warnings.warn(f"run '{run.name}' {checks.verdict()}", RuntimeWarning, stacklevel=2)
+    return run

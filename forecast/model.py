@@ -1,0 +1,439 @@
+"""The hierarchical model: pure ``prepare_data`` and ``build_model``; no sampling here.
+
+Performance part (one row per published result, ``obs``)::
+
+    y_i     ~ StudentT(nu, mu_i, sigma[d(i)])          y = link(error)
+    mu_i    = alpha[b(i)] + beta[d(i)] * x_i + gamma[d(i)] * t_i
+    alpha_b ~ Normal(alpha_domain[d(b)], tau_alpha)      (centred by default)
+    beta_d  = mu_beta  + tau_beta  * z_beta_d            (non-centred)
+    gamma_d = mu_gamma + tau_gamma * z_gamma_d
+
+``x`` is log10 training FLOP minus ``centering.log10_flop``; ``t`` is the year minus
+``centering.year``. With ``compute_measure = "both"``, results known only by hardware burden get a
+latent training compute ``x = log10(hw) - hw_offset + hw_sigma * z`` and matched pairs inform
+``hw_offset`` and ``hw_sigma``.
+
+Companion parts in the same model: the compute trend of notable models per domain
+(``trend_slope`` partially pooled), each domain's frontier improvement rate (``frontier_rate``),
+the price of compute (``price_intercept``, ``price_slope``; USD per peak FLOP, cloud on demand)
+with ``utilization`` as an explicit prior, and the energy per peak FLOP trend (for CO2).
+
+Posterior variables the forecasts read (dims in brackets): ``alpha[benchmark]``,
+``beta[domain]``, ``gamma[domain]``, ``mu_beta``, ``mu_gamma``, ``sigma[domain]``,
+``trend_intercept[domain]``, ``trend_slope[domain]``, ``frontier_rate[domain]``,
+``price_intercept``, ``price_slope``, ``utilization``, ``energy_intercept``, ``energy_slope``,
+and the deterministics ``progress_decades_per_year[domain]`` (gamma/beta: decades of compute
+that one year of algorithmic progress is worth) and ``years_per_10x[domain]`` (beta/gamma).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytensor.tensor as pt
+
+from forecast import units
+from forecast.config import Spec
+from forecast.errors import DataError, Problem
+
+PRICE_KIND_ORDER = ("cloud_on_demand", "cloud_committed", "purchase")
+
+
+# ----------------------------------------------------------------------------- links
+def link_forward(error: np.ndarray, link: str) -> np.ndarray:
+    """Map an error-like quantity in (0, 1) to the link scale."""
+    e = np.asarray(error, dtype=float)
+    if link == "logit":
+        return np.log(e) - np.log1p(-e)
+    if link == "log":
+        return np.log(e)
+    return e
+
+
+def link_inverse(y: Any, link: str) -> Any:
+    """Map link-scale values back to the error scale (works on numpy and xarray)."""
+    if link == "logit":
+        return 1.0 / (1.0 + np.exp(-y))
+    if link == "log":
+        return np.exp(y)
+    return y
+
+
+def link_log_jacobian(error: np.ndarray, link: str) -> np.ndarray:
+    """log |dy/de| of the link at ``error`` (turns a link-scale density into an error-scale one)."""
+    e = np.asarray(error, dtype=float)
+    if link == "logit":
+        return -np.log(e) - np.log1p(-e)
+    if link == "log":
+        return -np.log(e)
+    return np.zeros_like(e)
+
+
+# ----------------------------------------------------------------------------- data
+@dataclass(frozen=True)
+class ModelData:
+    """Arrays and coordinates the model is built from, derived from the validated tables."""
+
+    obs: pd.DataFrame  # one row per result used: series, domain, x, x_hw, t, y, error, measure...
+    series: tuple[str, ...]
+    domains: tuple[str, ...]
+    series_domain: np.ndarray  # domain index of each series
+    frontier: pd.DataFrame  # running-best points: series_idx, domain_idx, t, y
+    notable: pd.DataFrame  # domain_idx, t, x
+    prices: pd.DataFrame  # t, log10_usd_per_flop, kind_idx
+    energy: pd.DataFrame  # t, log10_j_per_flop (one row per chip)
+    best: pd.DataFrame  # per series: best error, its year, its model
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_obs(self) -> int:
+        """Number of results in the performance likelihood."""
+        return len(self.obs)
+
+
+def _running_best(group: pd.DataFrame) -> pd.Series:
+    """True for results that set a new best error in their series when published."""
+    g = group.sort_values(["year", "error"])
+    best = np.inf
+    flags = []
+    for err in g["error"].to_numpy():
+        flags.append(bool(err < best))
+        best = min(best, err)
+    return pd.Series(flags, index=g.index)
+
+
+def prepare_data(
+    results: pd.DataFrame,
+    notable: pd.DataFrame,
+    prices: pd.DataFrame,
+    spec: Spec,
+) -> ModelData:
+    """Select, transform and index the validated tables for :func:`build_model`.
+
+    Parameters
+    ----------
+    results, notable, prices
+        Frames returned by :mod:`forecast.data.load` (validated, with derived columns).
+    spec
+        The model spec: domains, series, link, compute measure, centring constants.
+    """
+    m = spec.model
+    cx = float(spec.centering["log10_flop"])
+    ct = float(spec.centering["year"])
+    cp = float(spec.centering["price_year"])
+    dropped: dict[str, int] = {}
+
+    res = results[results["domain"].isin(m.domains)].copy()
+    res = res[np.isfinite(res["error"]) & (res["error"] > 0) & (res["error"] < 1)]
+    if m.series:
+        res = res[res["series"].isin(m.series)]
+    res["frontier"] = False
+    for _, grp in res.groupby("series"):
+        res.loc[grp.index, "frontier"] = _running_best(grp)
+
+    # Frontier improvement points come from every result with a score, with or without compute.
+    frontier_pts = res[res["frontier"]].copy()
+
+    tf = units.log10_safe(res["training_flop"].to_numpy())
+    hw = units.log10_safe(res["hardware_burden_flop"].to_numpy())
+    res["x_tf"] = tf - cx
+    res["x_hw"] = hw - cx
+    if m.compute_measure == "training_flop":
+        use = np.isfinite(tf)
+        res["x"] = res["x_tf"]
+        res["measure"] = "training_flop"
+    elif m.compute_measure == "hardware_burden":
+        use = np.isfinite(hw)
+        res["x"] = res["x_hw"]
+        res["measure"] = "hardware_burden"
+    else:
+        use = np.isfinite(tf) | np.isfinite(hw)
+        res["x"] = res["x_tf"]
+        res["measure"] = np.where(np.isfinite(tf), "training_flop", "hardware_burden")
+    dropped["no compute in the chosen measure"] = int((~use).sum())
+    obs = res[use].copy()
+    if m.frontier_only:
+        dropped["not state of the art when published"] = int((~obs["frontier"]).sum())
+        obs = obs[obs["frontier"]]
+
+    counts = obs["series"].value_counts()
+    keep = counts[counts >= m.min_rows_per_series].index
+    if m.series:
+        missing = [s for s in m.series if s not in keep]
+        if missing:
+            raise DataError([
+                Problem("results", None, "series",
+                        f"series {s!r} has {int(counts.get(s, 0))} usable rows; "
+                        f"min_rows_per_series is {m.min_rows_per_series}")
+                for s in missing
+            ])
+    dropped["series with too few rows"] = int((~obs["series"].isin(keep)).sum())
+    obs = obs[obs["series"].isin(keep)]
+    if obs.empty:
+        raise DataError("no result has compute in the chosen measure for the chosen domains")
+
+    domains = tuple(d for d in m.domains if d in set(obs["domain"]))
+    series = tuple(sorted(obs["series"].unique(), key=lambda s: (domains.index(_domain_of(obs, s)), s)))
+    dom_idx = {d: i for i, d in enumerate(domains)}
+    ser_idx = {s: i for i, s in enumerate(series)}
+    series_domain = np.array([dom_idx[_domain_of(obs, s)] for s in series], dtype=int)
+
+    obs = obs.sort_values(["series", "year", "model"]).reset_index(drop=True)
+    obs["series_idx"] = obs["series"].map(ser_idx).astype(int)
+    obs["domain_idx"] = obs["domain"].map(dom_idx).astype(int)
+    obs["t"] = obs["year"] - ct
+    obs["y"] = link_forward(obs["error"].to_numpy(), m.link)
+
+    frontier_pts = frontier_pts[frontier_pts["series"].isin(series)].copy()
+    frontier_pts["series_idx"] = frontier_pts["series"].map(ser_idx).astype(int)
+    frontier_pts["domain_idx"] = frontier_pts["domain"].map(dom_idx).astype(int)
+    frontier_pts["t"] = frontier_pts["year"] - ct
+    frontier_pts["y"] = link_forward(frontier_pts["error"].to_numpy(), m.link)
+    frontier_pts = frontier_pts.sort_values(["series_idx", "year"]).reset_index(drop=True)
+
+    allres = res[res["series"].isin(series)]
+    best_rows = allres.loc[allres.groupby("series")["error"].idxmin()].set_index("series").loc[list(series)]
+    best = pd.DataFrame({
+        "series": list(series),
+        "domain": [domains[i] for i in series_domain],
+        "best_error": best_rows["error"].to_numpy(),
+        "best_year": best_rows["year"].to_numpy(),
+        "best_model": best_rows["model"].astype(str).to_numpy(),
+        "last_year": allres.groupby("series")["year"].max().loc[list(series)].to_numpy(),
+    })
+
+    nm = notable[notable["domain"].isin(domains)].copy()
+    nm = nm[np.isfinite(units.log10_safe(nm["training_flop"].to_numpy()))]
+    nm["domain_idx"] = nm["domain"].map(dom_idx).astype(int)
+    nm["t"] = nm["year"] - ct
+    nm["x"] = units.log10_safe(nm["training_flop"].to_numpy()) - cx
+    nm = nm[["model", "domain", "domain_idx", "year", "t", "x"]].reset_index(drop=True)
+
+    amort_hours = float(spec.assumptions["purchase_amortization_years"]) * units.HOURS_PER_YEAR
+    pr = prices[prices["price_kind"].isin(PRICE_KIND_ORDER)].copy()
+    per_hour = np.where(pr["price_kind"] == "purchase", pr["price_usd"] / amort_hours, pr["price_usd"])
+    pr["log10_usd_per_flop"] = np.log10(per_hour / (pr["peak_flops"] * units.SECONDS_PER_HOUR))
+    pr["kind_idx"] = pr["price_kind"].map({k: i for i, k in enumerate(PRICE_KIND_ORDER)}).astype(int)
+    pr["t"] = pr["price_year"] - cp
+    pr = pr[["chip", "price_kind", "kind_idx", "price_year", "t", "log10_usd_per_flop"]].reset_index(drop=True)
+
+    chips = prices.dropna(subset=["tdp_watts", "peak_flops", "release_year"]).drop_duplicates("chip")
+    energy = pd.DataFrame({
+        "chip": chips["chip"].to_numpy(),
+        "release_year": chips["release_year"].to_numpy(),
+        "t": chips["release_year"].to_numpy() - cp,
+        "log10_j_per_flop": np.log10(chips["tdp_watts"].to_numpy() / chips["peak_flops"].to_numpy()),
+    })
+
+    return ModelData(
+        obs=obs,
+        series=series,
+        domains=domains,
+        series_domain=series_domain,
+        frontier=frontier_pts[["series", "series_idx", "domain_idx", "model", "year", "t", "y", "error"]],
+        notable=nm,
+        prices=pr,
+        energy=energy,
+        best=best,
+        dropped=dropped,
+    )
+
+
+def _domain_of(obs: pd.DataFrame, series: str) -> str:
+    return str(obs.loc[obs["series"] == series, "domain"].iloc[0])
+
+
+# ----------------------------------------------------------------------------- model
+def _normal(name: str, spec: Spec, **kwargs: Any) -> pt.TensorVariable:
+    p = spec.prior(name)
+    return pm.Normal(name, mu=p["mu"], sigma=p["sigma"], **kwargs)
+
+
+def _half_normal(name: str, spec: Spec, **kwargs: Any) -> pt.TensorVariable:
+    return pm.HalfNormal(name, sigma=spec.prior(name)["sigma"], **kwargs)
+
+
+def _pooled(name: str, spec: Spec, correlated: pt.TensorVariable | None = None) -> pt.TensorVariable:
+    """``mu + tau * z`` per domain (non-centred), or the given correlated offsets."""
+    mu = _normal(f"mu_{name}", spec)
+    tau = _half_normal(f"tau_{name}", spec)
+    z = pm.Normal(f"z_{name}", 0.0, 1.0, dims="domain") if correlated is None else correlated
+    return pm.Deterministic(name, mu + tau * z, dims="domain")
+
+
+def utilization_beta_params(mean: float, low: float, high: float) -> tuple[float, float]:
+    """Beta(a, b) with the given mean whose central 95% mass roughly spans [low, high]."""
+    sd = (high - low) / 4.0
+    kappa = mean * (1 - mean) / sd**2 - 1.0
+    return mean * kappa, (1 - mean) * kappa
+
+
+def build_model(data: ModelData, spec: Spec) -> pm.Model:
+    """Build the PyMC model (pure: no sampling, no I/O).
+
+    Parameters
+    ----------
+    data
+        Output of :func:`prepare_data`.
+    spec
+        The model spec (priors, link, likelihood, parameterisation).
+
+    Returns
+    -------
+    pm.Model
+        With coords ``domain``, ``benchmark``, ``obs`` and the companion parts' coords.
+    """
+    m = spec.model
+    obs = data.obs
+    both = m.compute_measure == "both"
+    hw_only = obs.index[both & (obs["measure"] == "hardware_burden")].to_numpy()
+    pairs = obs.index[both & np.isfinite(obs["x_tf"]) & np.isfinite(obs["x_hw"])].to_numpy()
+    coords = {
+        "domain": list(data.domains),
+        "benchmark": list(data.series),
+        "obs": obs.index.to_numpy(),
+        "hw_only": hw_only,
+        "pair": pairs,
+        "frontier_obs": data.frontier.index.to_numpy(),
+        "notable_obs": data.notable.index.to_numpy(),
+        "price_obs": data.prices.index.to_numpy(),
+        "price_kind": list(PRICE_KIND_ORDER),
+        "chip": data.energy.index.to_numpy(),
+        "slope": ["beta", "gamma"],
+    }
+    with pm.Model(coords=coords) as model:
+        series_idx = pm.Data("series_idx", obs["series_idx"].to_numpy(), dims="obs")
+        domain_idx = pm.Data("domain_idx", obs["domain_idx"].to_numpy(), dims="obs")
+        t = pm.Data("t", obs["t"].to_numpy(), dims="obs")
+        x_obs = np.nan_to_num(obs["x"].to_numpy(), nan=0.0)
+        pm.Data("benchmark_domain_idx", data.series_domain, dims="benchmark")
+
+        # --- compute measures
+        if len(hw_only):
+            hw_offset = _normal("hw_offset", spec)
+            hw_sigma = _half_normal("hw_sigma", spec)
+            z_x = pm.Normal("z_x", 0.0, 1.0, dims="hw_only")
+            x_latent = obs.loc[hw_only, "x_hw"].to_numpy() - hw_offset + hw_sigma * z_x
+            x_full = pt.set_subtensor(pt.as_tensor(x_obs)[hw_only], x_latent)
+            x = pm.Deterministic("x", x_full, dims="obs")
+            if len(pairs):
+                pm.Normal(
+                    "hw_pairs",
+                    mu=obs.loc[pairs, "x_tf"].to_numpy() + hw_offset,
+                    sigma=hw_sigma,
+                    observed=obs.loc[pairs, "x_hw"].to_numpy(),
+                    dims="pair",
+                )
+        else:
+            x = pm.Data("x", x_obs, dims="obs")
+
+        # --- intercepts: benchmark inside domain
+        alpha_domain = _normal("alpha_domain", spec, dims="domain")
+        tau_alpha = _half_normal("tau_alpha", spec)
+        if m.intercepts == "centered":
+            alpha = pm.Normal("alpha", alpha_domain[data.series_domain], tau_alpha, dims="benchmark")
+        else:
+            z_alpha = pm.Normal("z_alpha", 0.0, 1.0, dims="benchmark")
+            alpha = pm.Deterministic(
+                "alpha", alpha_domain[data.series_domain] + tau_alpha * z_alpha, dims="benchmark"
+            )
+
+        # --- slopes: shared mean + per-domain deviation
+        if m.slope_correlation:
+            chol, _, _ = pm.LKJCholeskyCov(
+                "slope_chol", n=2, eta=spec.priors["lkj_eta"], sd_dist=pm.Exponential.dist(1.0),
+                compute_corr=True,
+            )
+            z = pm.Normal("z_slopes", 0.0, 1.0, dims=("domain", "slope"))
+            offsets = pt.dot(z, chol.T)
+            mu_beta = _normal("mu_beta", spec)
+            mu_gamma = _normal("mu_gamma", spec)
+            beta = pm.Deterministic("beta", mu_beta + offsets[:, 0], dims="domain")
+            gamma = pm.Deterministic("gamma", mu_gamma + offsets[:, 1], dims="domain")
+        else:
+            beta = _pooled("beta", spec)
+            gamma = _pooled("gamma", spec)
+            mu_beta = model["mu_beta"]
+            mu_gamma = model["mu_gamma"]
+
+        sigma = _half_normal("sigma", spec, dims="domain")
+        mu = alpha[series_idx] + beta[domain_idx] * x + gamma[domain_idx] * t
+        if m.likelihood == "student_t":
+            p = spec.prior("nu")
+            nu = pm.Deterministic("nu", 1.0 + pm.Gamma("nu_minus_one", alpha=p["alpha"], beta=p["beta"]))
+            pm.StudentT("y", nu=nu, mu=mu, sigma=sigma[domain_idx], observed=obs["y"].to_numpy(),
+                        dims="obs", shape=t.shape)
+        else:
+            pm.Normal("y", mu=mu, sigma=sigma[domain_idx], observed=obs["y"].to_numpy(),
+                      dims="obs", shape=t.shape)
+
+        # --- what users ask first: algorithmic progress in compute terms
+        pm.Deterministic("progress_decades_per_year", gamma / beta, dims="domain")
+        pm.Deterministic("years_per_10x", beta / gamma, dims="domain")
+        pm.Deterministic("progress_decades_per_year_shared", mu_gamma / mu_beta)
+        pm.Deterministic("years_per_10x_shared", mu_beta / mu_gamma)
+
+        _frontier_part(data, spec)
+        _trend_part(data, spec)
+        _price_part(data, spec)
+    return model
+
+
+def _frontier_part(data: ModelData, spec: Spec) -> None:
+    """Each series' best error improves linearly on the link scale; the rate is per domain."""
+    fr = data.frontier
+    p = spec.prior("frontier_intercept")
+    a = pm.Normal("frontier_intercept", p["mu"], p["sigma"], dims="benchmark")
+    rate = _pooled("frontier_rate", spec)
+    s = _half_normal("frontier_sigma", spec)
+    if len(fr):
+        pm.Normal(
+            "frontier_y",
+            mu=a[fr["series_idx"].to_numpy()] + rate[fr["domain_idx"].to_numpy()] * fr["t"].to_numpy(),
+            sigma=s,
+            observed=fr["y"].to_numpy(),
+            dims="frontier_obs",
+        )
+
+
+def _trend_part(data: ModelData, spec: Spec) -> None:
+    """Compute of notable models per domain: x = kappa_d + lambda_d * t + eta."""
+    nm = data.notable
+    kappa = _normal("trend_intercept", spec, dims="domain")
+    lam = _pooled("trend_slope", spec)
+    s = _half_normal("trend_sigma", spec)
+    if len(nm):
+        di = nm["domain_idx"].to_numpy()
+        pm.Normal("notable_x", mu=kappa[di] + lam[di] * nm["t"].to_numpy(), sigma=s,
+                  observed=nm["x"].to_numpy(), dims="notable_obs")
+
+
+def _price_part(data: ModelData, spec: Spec) -> None:
+    """Price and energy of a peak FLOP over time, and the utilisation assumption."""
+    pr = data.prices
+    p0 = _normal("price_intercept", spec)
+    p1 = _normal("price_slope", spec)
+    k = spec.prior("price_kind_offset")
+    kind_raw = pm.Normal("price_kind_offset_raw", k["mu"], k["sigma"], shape=len(PRICE_KIND_ORDER) - 1)
+    kind = pm.Deterministic("price_kind_offset", pt.concatenate([pt.zeros(1), kind_raw]), dims="price_kind")
+    ps = _half_normal("price_sigma", spec)
+    if len(pr):
+        pm.StudentT(
+            "price_y", nu=4.0,
+            mu=p0 + p1 * pr["t"].to_numpy() + kind[pr["kind_idx"].to_numpy()],
+            sigma=ps, observed=pr["log10_usd_per_flop"].to_numpy(), dims="price_obs",
+        )
+    e0 = _normal("energy_intercept", spec)
+    e1 = _normal("energy_slope", spec)
+    es = _half_normal("energy_sigma", spec)
+    en = data.energy
+    if len(en):
+        pm.StudentT("energy_y", nu=4.0, mu=e0 + e1 * en["t"].to_numpy(), sigma=es,
+                    observed=en["log10_j_per_flop"].to_numpy(), dims="chip")
+    u = spec.prior("utilization")
+    a, b = utilization_beta_params(u["mean"], u["low"], u["high"])
+    pm.Beta("utilization", alpha=a, beta=b)

@@ -1,0 +1,232 @@
+"""Fitted runs: one self-describing NetCDF ``xarray.DataTree`` per run, plus a JSON manifest.
+
+``models/<name>/run.nc`` holds the sampler output (posterior, sample_stats, observed and constant
+data, log-likelihood, prior and posterior predictive) and the training data (groups ``data_*``);
+its attributes hold the merged spec, the data hash, the seed, library versions, timings and the
+convergence checks. Files are written atomically (temporary file, then rename). No pickle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecast.config import Spec, spec_from_json
+from forecast.diagnostics import ConvergenceChecks
+from forecast.errors import RunError
+from forecast.model import ModelData
+
+RUN_SCHEMA_VERSION = 1
+"""Bump when the layout of run files changes; :func:`load_run` refuses other versions."""
+
+RUN_FILE = "run.nc"
+MANIFEST_FILE = "manifest.json"
+_TABLES = ("obs", "frontier", "notable", "prices", "energy", "best")
+
+
+@dataclass
+class Run:
+    """A fitted run: the trace, the data it was fitted on, its spec and its convergence checks."""
+
+    trace: xr.DataTree
+    data: ModelData
+    spec: Spec
+    checks: ConvergenceChecks
+    meta: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def name(self) -> str:
+        """The run's name (the spec's ``model.name`` unless renamed when fitting)."""
+        return str(self.meta.get("name", self.spec.model.name))
+
+    @property
+    def posterior(self) -> xr.Dataset:
+        """The posterior draws as an ``xr.Dataset`` (dims ``chain, draw, ...``)."""
+        return self.trace["posterior"].to_dataset()
+
+    @property
+    def prior_summary(self) -> dict[str, Any]:
+        """Summary of the prior predictive simulation stored with the run."""
+        value = self.meta.get("prior_summary", {})
+        return dict(json.loads(value) if isinstance(value, str) else value)
+
+
+# ----------------------------------------------------------------------------- tables <-> datasets
+def _frame_to_dataset(df: pd.DataFrame) -> xr.Dataset:
+    out = {}
+    for col in df.columns:
+        values = df[col]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            arr = values.dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=str)
+        elif pd.api.types.is_bool_dtype(values):
+            arr = values.to_numpy(dtype=bool)
+        elif pd.api.types.is_numeric_dtype(values):
+            arr = values.to_numpy()
+        else:
+            arr = values.astype(str).where(values.notna(), "").to_numpy(dtype=str)
+        out[str(col)] = ("row", arr)
+    return xr.Dataset(out, coords={"row": np.arange(len(df))})
+
+
+def _dataset_to_frame(ds: xr.Dataset) -> pd.DataFrame:
+    cols = {}
+    for name, da in ds.data_vars.items():
+        vals = da.values
+        cols[str(name)] = vals.astype(str) if vals.dtype.kind in "OSU" else vals
+    return pd.DataFrame(cols, index=pd.RangeIndex(ds.sizes.get("row", 0)))
+
+
+def data_to_tree(data: ModelData) -> dict[str, xr.Dataset]:
+    """The training data as datasets (one per table) to travel inside the run."""
+    groups = {f"data_{t}": _frame_to_dataset(getattr(data, t)) for t in _TABLES}
+    groups["data_obs"].attrs.update(
+        series=json.dumps(list(data.series)),
+        domains=json.dumps(list(data.domains)),
+        series_domain=json.dumps([int(i) for i in data.series_domain]),
+        dropped=json.dumps(data.dropped),
+    )
+    return groups
+
+
+def data_from_tree(tree: xr.DataTree) -> ModelData:
+    """Rebuild the :class:`ModelData` stored in a run."""
+    tables = {t: _dataset_to_frame(tree[f"data_{t}"].to_dataset()) for t in _TABLES}
+    attrs = tree["data_obs"].attrs
+    return ModelData(
+        series=tuple(json.loads(attrs["series"])),
+        domains=tuple(json.loads(attrs["domains"])),
+        series_domain=np.asarray(json.loads(attrs["series_domain"]), dtype=int),
+        dropped=dict(json.loads(attrs["dropped"])),
+        **tables,
+    )
+
+
+# ----------------------------------------------------------------------------- save / load
+def _atomic_write(path: Path, write: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def save_run(run: Run, directory: str | Path) -> Path:
+    """Write ``run.nc`` and ``manifest.json`` into ``directory`` atomically; return the run file path."""
+    directory = Path(directory)
+    tree = run.trace.copy()
+    for name, ds in data_to_tree(run.data).items():
+        tree[name] = xr.DataTree(ds)
+    attrs = {
+        "schema_version": RUN_SCHEMA_VERSION,
+        "spec": run.spec.to_json(),
+        "checks": json.dumps(run.checks.to_dict()),
+        **{k: (v if isinstance(v, str | int | float) else json.dumps(v)) for k, v in run.meta.items()},
+    }
+    tree.attrs = attrs
+    run_path = directory / RUN_FILE
+
+    def write_nc(tmp: Path) -> None:
+        tree.to_netcdf(tmp, engine="h5netcdf")
+
+    _atomic_write(run_path, write_nc)
+    manifest = {
+        "schema_version": RUN_SCHEMA_VERSION,
+        "name": run.name,
+        "run_file": RUN_FILE,
+        "run_sha256": _sha256(run_path),
+        "spec_source": run.spec.source,
+        "converged": run.checks.converged,
+        "checks": run.checks.to_dict(),
+        **{k: run.meta[k] for k in ("data_hash", "seed", "versions", "timings", "created") if k in run.meta},
+    }
+
+    def write_manifest(tmp: Path) -> None:
+        tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
+
+    _atomic_write(directory / MANIFEST_FILE, write_manifest)
+    run.path = run_path
+    return run_path
+
+
+def resolve_run_path(path: str | Path) -> Path:
+    """``models/default`` or ``models/default/run.nc`` or a bare name (``default``) -> the run file."""
+    p = Path(path)
+    candidates = [p / RUN_FILE, p] if p.suffix != ".nc" else [p]
+    if p.suffix != ".nc" and not p.exists():
+        candidates.append(Path("models") / p / RUN_FILE)
+    for c in candidates:
+        if c.is_file():
+            return c
+    raise RunError(f"no run found at '{path}' (looked for {', '.join(str(c) for c in candidates)}); "
+                   "fit one with `forecast fit` or `forecast run`")
+
+
+def load_run(path: str | Path) -> Run:
+    """Load a saved run: ``forecast.load_run("models/default")``.
+
+    Raises
+    ------
+    RunError
+        When the file is missing, corrupt, or written with another schema version.
+    """
+    run_path = resolve_run_path(path)
+    try:
+        with xr.open_datatree(run_path, engine="h5netcdf") as opened:
+            tree = opened.load()
+    except Exception as exc:  # noqa: BLE001 - any reader failure means an unusable file
+        raise RunError(f"{run_path}: cannot be read as a run file ({type(exc).__name__}: {exc})") from exc
+    attrs = dict(tree.attrs)
+    version = attrs.get("schema_version")
+    if version is None:
+        raise RunError(f"{run_path}: not a forecast run file (no schema_version attribute)")
+    if int(version) != RUN_SCHEMA_VERSION:
+        raise RunError(
+            f"{run_path}: run schema version {version}, this forecast reads version {RUN_SCHEMA_VERSION}; "
+            "refit it with `forecast fit`"
+        )
+    missing = [g for g in ("posterior", "sample_stats", *(f"data_{t}" for t in _TABLES)) if g not in tree.children]
+    if missing:
+        raise RunError(f"{run_path}: run file lacks group(s) {', '.join(missing)}")
+    try:
+        spec = spec_from_json(attrs.pop("spec"))
+        checks = ConvergenceChecks.from_dict(json.loads(attrs.pop("checks")))
+        data = data_from_tree(tree)
+    except (KeyError, ValueError) as exc:
+        raise RunError(f"{run_path}: run metadata is damaged ({exc})") from exc
+    attrs.pop("schema_version")
+    meta = {k: _maybe_json(v) for k, v in attrs.items()}
+    trace = xr.DataTree.from_dict({k: tree[k].to_dataset() for k in tree.children if not k.startswith("data_")})
+    return Run(trace=trace, data=data, spec=spec, checks=checks, meta=meta, path=run_path)
+
+
+def _maybe_json(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

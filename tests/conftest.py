@@ -1,0 +1,67 @@
+"""Shared fixtures: headless plotting, the public reference data, small CSV writers."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+try:
+    import matplotlib
+
+    matplotlib.use("Agg")
+except ImportError:  # pragma: no cover
+    pass
+
+from forecast import schema
+
+RESULT_ROW: dict[str, str] = {
+    "model": "ResNet-50",
+    "domain": "image_classification",
+    "benchmark": "imagenet",
+    "metric": "top1_accuracy",
+    "value": "75.3",
+    "publication_date": "2015-12-10",
+    "training_flop": "4.1e18",
+    "hardware_burden_flop": "",
+    "compute_note": "",
+    "source": "https://arxiv.org/abs/1512.03385",
+    "compute_source": "Epoch AI",
+}
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The public reference data beside the project (../shared/data); skip when absent."""
+    path = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    if not path.is_dir():
+        pytest.skip("../shared/data (public reference data) is absent: tests using it are skipped")
+    return path
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path) -> Callable[..., Path]:
+    """Write ``rows`` (dicts) to ``tmp_path/name`` with ``columns`` (default: the results columns)."""
+
+    def write(rows: list[dict[str, str]], name: str = "table.csv",
+              columns: tuple[str, ...] | list[str] = schema.RESULTS_COLUMNS) -> Path:
+        path = tmp_path / name
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def result_row() -> Callable[..., dict[str, str]]:
+    """A valid results row; keyword arguments override cells."""
+
+    def row(**overrides: str) -> dict[str, str]:
+        return {**RESULT_ROW, **overrides}
+
+    return row
