@@ -26,6 +26,7 @@ COMPUTE_MEASURES = ("training_flop", "hardware_burden", "both")
 SAMPLERS = ("nutpie", "pymc")
 ADAPTATIONS = ("diag", "low_rank")
 INTERCEPTS = ("centered", "noncentered")
+POOLINGS = ("zerosum", "noncentered")
 
 
 def default_spec_dict() -> dict[str, Any]:
@@ -82,6 +83,7 @@ class ModelConfig:
     frontier_only: bool
     slope_correlation: bool
     intercepts: str
+    pooling: str
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,7 @@ def spec_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Spec:
         frontier_only=_bool(m["frontier_only"], "model.frontier_only"),
         slope_correlation=_bool(m["slope_correlation"], "model.slope_correlation"),
         intercepts=_choice(m["intercepts"], INTERCEPTS, "model.intercepts"),
+        pooling=_choice(m["pooling"], POOLINGS, "model.pooling"),
     )
     if not model.name.replace("-", "").replace("_", "").isalnum():
         raise ConfigError(f"'model.name' = {model.name!r}: use letters, digits, '-' and '_' only")

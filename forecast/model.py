@@ -4,7 +4,8 @@ Performance part (one row per published result, ``obs``)::
 
     y_i     ~ StudentT(nu, mu_i, sigma[d(i)])          y = link(error)
     mu_i    = alpha[b(i)] + beta[d(i)] * x_i + gamma[d(i)] * t_i
-    alpha_b ~ Normal(alpha_domain[d(b)], tau_alpha)      (centred by default)
+    alpha_b ~ Normal(alpha_domain[d(b)], tau_alpha)      (centred by default; the free intercept
+                                                         is placed at benchmark b's mean x and t)
     beta_d  = mu_beta  + tau_beta  * z_beta_d            (non-centred)
     gamma_d = mu_gamma + tau_gamma * z_gamma_d
 
@@ -197,8 +198,11 @@ def prepare_data(
 
     allres = res[res["series"].isin(series)]
     best_rows = allres.loc[allres.groupby("series")["error"].idxmin()].set_index("series").loc[list(series)]
+    x_any = obs["x"].where(np.isfinite(obs["x"]), obs["x_hw"])
     best = pd.DataFrame({
         "series": list(series),
+        "x_center": x_any.groupby(obs["series"]).mean().loc[list(series)].to_numpy(),
+        "t_center": obs.groupby("series")["t"].mean().loc[list(series)].to_numpy(),
         "domain": [domains[i] for i in series_domain],
         "best_error": best_rows["error"].to_numpy(),
         "best_year": best_rows["year"].to_numpy(),
@@ -261,7 +265,12 @@ def _pooled(name: str, spec: Spec, correlated: pt.TensorVariable | None = None) 
     """``mu + tau * z`` per domain (non-centred), or the given correlated offsets."""
     mu = _normal(f"mu_{name}", spec)
     tau = _half_normal(f"tau_{name}", spec)
-    z = pm.Normal(f"z_{name}", 0.0, 1.0, dims="domain") if correlated is None else correlated
+    if correlated is not None:
+        z = correlated
+    elif spec.model.pooling == "zerosum":
+        z = pm.ZeroSumNormal(f"z_{name}", sigma=1.0, dims="domain")
+    else:
+        z = pm.Normal(f"z_{name}", 0.0, 1.0, dims="domain")
     return pm.Deterministic(name, mu + tau * z, dims="domain")
 
 
@@ -331,16 +340,21 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
         else:
             x = pm.Data("x", x_obs, dims="obs")
 
-        # --- intercepts: benchmark inside domain
+        # --- intercepts: benchmark inside domain. The free intercept sits at each benchmark's own
+        # data centre (mean x and t of its results), which decorrelates it from the slopes;
+        # ``alpha`` is the same line's intercept at the global centre (x = 0, t = 0).
         alpha_domain = _normal("alpha_domain", spec, dims="domain")
         tau_alpha = _half_normal("tau_alpha", spec)
         if m.intercepts == "centered":
-            alpha = pm.Normal("alpha", alpha_domain[data.series_domain], tau_alpha, dims="benchmark")
+            alpha_local = pm.Normal("alpha_local", alpha_domain[data.series_domain], tau_alpha,
+                                    dims="benchmark")
         else:
             z_alpha = pm.Normal("z_alpha", 0.0, 1.0, dims="benchmark")
-            alpha = pm.Deterministic(
-                "alpha", alpha_domain[data.series_domain] + tau_alpha * z_alpha, dims="benchmark"
+            alpha_local = pm.Deterministic(
+                "alpha_local", alpha_domain[data.series_domain] + tau_alpha * z_alpha, dims="benchmark"
             )
+        x_center = pt.as_tensor(data.best["x_center"].to_numpy())
+        t_center = pt.as_tensor(data.best["t_center"].to_numpy())
 
         # --- slopes: shared mean + per-domain deviation
         if m.slope_correlation:
@@ -360,8 +374,11 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
             mu_beta = model["mu_beta"]
             mu_gamma = model["mu_gamma"]
 
+        sd = data.series_domain
+        pm.Deterministic("alpha", alpha_local - beta[sd] * x_center - gamma[sd] * t_center, dims="benchmark")
         sigma = _half_normal("sigma", spec, dims="domain")
-        mu = alpha[series_idx] + beta[domain_idx] * x + gamma[domain_idx] * t
+        mu = (alpha_local[series_idx] + beta[domain_idx] * (x - x_center[series_idx])
+              + gamma[domain_idx] * (t - t_center[series_idx]))
         if m.likelihood == "student_t":
             p = spec.prior("nu")
             nu = pm.Deterministic("nu", 1.0 + pm.Gamma("nu_minus_one", alpha=p["alpha"], beta=p["beta"]))
@@ -391,9 +408,12 @@ def _frontier_part(data: ModelData, spec: Spec) -> None:
     rate = _pooled("frontier_rate", spec)
     s = _half_normal("frontier_sigma", spec)
     if len(fr):
+        # intercepts at each series' mean frontier year: decorrelates them from the rate
+        si = fr["series_idx"].to_numpy()
+        t_rel = fr["t"].to_numpy() - fr.groupby("series_idx")["t"].transform("mean").to_numpy()
         pm.Normal(
             "frontier_y",
-            mu=a[fr["series_idx"].to_numpy()] + rate[fr["domain_idx"].to_numpy()] * fr["t"].to_numpy(),
+            mu=a[si] + rate[fr["domain_idx"].to_numpy()] * t_rel,
             sigma=s,
             observed=fr["y"].to_numpy(),
             dims="frontier_obs",

@@ -1,5 +1,132 @@
-"""Placeholder for the ``forecast model`` commands (the lead overwrites this file)."""
+"""``forecast fit``, ``forecast summary`` and ``forecast run`` (fit + forecasts + report)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from forecast.errors import ConfigError
+
+DEFAULT_SPEC = Path("models/default.toml")
+EXIT_NOT_CONVERGED = 3
 
 
-def register(subparsers):  # noqa: ANN001
-    """Register nothing yet."""
+def _say(msg: str) -> None:
+    print(f"[forecast] {msg}", file=sys.stderr, flush=True)
+
+
+def _add_fit_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", type=Path, default=DEFAULT_SPEC,
+                   help="model spec TOML (default: models/default.toml)")
+    p.add_argument("--name", default=None, help="run name (default: the spec's model.name)")
+    p.add_argument("--data-root", type=Path, default=None,
+                   help="folder holding data/results.csv etc. (default: the repository)")
+    p.add_argument("--out", type=Path, default=Path("models"), help="where runs are written (default: models/)")
+    p.add_argument("--draws", type=int, default=None, help="draws per chain (overrides the spec)")
+    p.add_argument("--tune", type=int, default=None, help="tuning steps per chain (overrides the spec)")
+    p.add_argument("--chains", type=int, default=None, help="number of chains (overrides the spec)")
+    p.add_argument("--seed", type=int, default=None, help="integer seed (overrides the spec)")
+    p.add_argument("--sampler", choices=("nutpie", "pymc"), default=None, help="NUTS implementation")
+    p.add_argument("--strict", action="store_true",
+                   help="exit with status 3 when the run fails its convergence checks (it is still saved)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``fit``, ``summary`` and ``run``."""
+    fit_p = subparsers.add_parser("fit", help="fit a model spec to the shipped data and save the run",
+                                  description="Fit a model spec; write models/<name>/run.nc and manifest.json.")
+    _add_fit_options(fit_p)
+    fit_p.set_defaults(handler=cmd_fit)
+
+    summ = subparsers.add_parser("summary", help="posterior summary of a saved run",
+                                 description="Per-domain slopes, shared means and spreads, years per 10x "
+                                             "compute, with credible intervals, and the convergence verdict.")
+    summ.add_argument("run", help="run directory, run.nc file, or run name (e.g. models/default)")
+    summ.set_defaults(handler=cmd_summary)
+
+    run_p = subparsers.add_parser("run", help="the main job: fit, forecast, report, print the headline",
+                                  description="Fit the default spec on the shipped data, compute the forecasts, "
+                                              "write the run and the report, print the headline.")
+    _add_fit_options(run_p)
+    run_p.add_argument("--reports", type=Path, default=Path("reports"), help="report folder (default: reports/)")
+    run_p.set_defaults(handler=cmd_run)
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    sampler = {k: getattr(args, k) for k in ("draws", "tune", "chains", "seed", "sampler")
+               if getattr(args, k) is not None}
+    for k in ("draws", "tune", "chains"):
+        if k in sampler and sampler[k] <= 0:
+            raise ConfigError(f"--{k} must be a positive integer, got {sampler[k]}")
+    return {"sampler": sampler} if sampler else {}
+
+
+def fit_and_save(args: argparse.Namespace) -> Any:
+    """Load spec and data, fit, save; return the saved run."""
+    from forecast.config import load_spec
+    from forecast.data.load import load_training_tables
+    from forecast.fit import fit
+    from forecast.run import save_run
+
+    spec = load_spec(args.model, _overrides(args))
+    tables = load_training_tables(args.data_root)
+    for w in tables.warnings:
+        _say(f"data warning: {w}")
+    name = args.name or spec.model.name
+    _say(f"fitting '{name}' from {spec.source} (seed {spec.sampler.seed}, data {tables.data_hash[:12]})")
+    t0 = time.perf_counter()
+    run = fit(spec, tables.results, tables.notable, tables.prices, data_hash=tables.data_hash, name=name,
+              progress=not args.quiet, log=_say)
+    path = save_run(run, args.out / name)
+    _say(f"saved {path} in {time.perf_counter() - t0:.1f} s")
+    if not run.checks.converged:
+        bar = "!" * 78
+        print(f"{bar}\n!! NOT CONVERGED: {run.checks.verdict()}\n!! The run is saved but its numbers are "
+              f"not to be trusted; increase draws/tune or change the parameterisation.\n{bar}",
+              file=sys.stderr, flush=True)
+    return run
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    """``forecast fit``."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the verdict is printed loudly instead
+        run = fit_and_save(args)
+    print(run.checks.verdict())
+    return EXIT_NOT_CONVERGED if args.strict and not run.checks.converged else 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """``forecast summary RUN``."""
+    from forecast.run import load_run
+    from forecast.summary import format_summary
+
+    print(format_summary(load_run(args.run)))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``forecast run``: fit, forecasts, report and headline in one command."""
+    import warnings
+
+    from forecast.forecasts import compute_forecasts, headline
+    from forecast.report import write_report
+    from forecast.summary import format_summary
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        run = fit_and_save(args)
+    t0 = time.perf_counter()
+    forecasts = compute_forecasts(run)
+    md, html = write_report(run, args.reports / run.name, forecasts=forecasts)
+    _say(f"forecasts and report in {time.perf_counter() - t0:.1f} s: {md}, {html}")
+    print(format_summary(run))
+    print()
+    print(headline(forecasts))
+    return EXIT_NOT_CONVERGED if args.strict and not run.checks.converged else 0

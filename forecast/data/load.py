@@ -153,3 +153,26 @@ def load_prices(path: str | Path, on_warning: str = "collect", today: dt.date | 
     df["price_year"] = _decimal_years(df["price_date"])
     df["release_year"] = _decimal_years(df["release_date"])
     return _finish(df, report, on_warning)
+
+
+class TrainingTables(NamedTuple):
+    """The three validated tables a fit needs, their warnings and the hash of their bytes."""
+
+    results: pd.DataFrame
+    notable: pd.DataFrame
+    prices: pd.DataFrame
+    data_hash: str
+    warnings: list[str]
+
+
+def load_training_tables(root: str | Path | None = None) -> TrainingTables:
+    """Load and validate ``results.csv``, ``notable_models.csv`` and ``compute_prices.csv`` from ``root/data``.
+
+    Raises :class:`~forecast.errors.DataError` naming every problem in every file.
+    """
+    paths = default_data_paths(root)
+    results = load_results(paths.results)
+    notable = load_notable(paths.notable)
+    prices = load_prices(paths.prices)
+    found = [w for df in (results, notable, prices) for w in df.attrs.get("warnings", [])]
+    return TrainingTables(results, notable, prices, data_hash(*paths), found)
