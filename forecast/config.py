@@ -97,6 +97,7 @@ class SamplerConfig:
     cores: int
     seed: int
     adaptation: str
+    prior_draws: int
     target_accept: float = policy.TARGET_ACCEPT
 
 
@@ -259,6 +260,7 @@ def spec_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Spec:
         cores=int(_number(s["cores"], "sampler.cores", positive=True, integer=True)),
         seed=int(seed),
         adaptation=_choice(s["adaptation"], ADAPTATIONS, "sampler.adaptation"),
+        prior_draws=int(_number(s["prior_draws"], "sampler.prior_draws", positive=True, integer=True)),
         target_accept=float(target_accept),
     )
     return Spec(

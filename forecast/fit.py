@@ -19,7 +19,6 @@ from forecast.diagnostics import check_convergence
 from forecast.model import ModelData, build_model, link_inverse, prepare_data
 from forecast.run import Run
 
-PRIOR_DRAWS = 500
 OBSERVED_FOR_PPC = ("y",)
 
 
@@ -100,8 +99,10 @@ def fit(
 
     with model:
         t = time.perf_counter()
+        prior_vars = [v.name for v in (*model.free_RVs, *model.deterministics)
+                      if v.name not in ("x",)] + ["y"]
         prior = pm.sample_prior_predictive(
-            draws=PRIOR_DRAWS, random_seed=policy.child_seed(s.seed, "prior"), var_names=None
+            draws=s.prior_draws, random_seed=policy.child_seed(s.seed, "prior"), var_names=prior_vars
         )
         timings["prior_predictive_s"] = time.perf_counter() - t
         t = time.perf_counter()
