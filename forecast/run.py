@@ -151,7 +151,7 @@ def save_run(run: Run, directory: str | Path) -> Path:
         tree.to_netcdf(tmp, engine="h5netcdf")
 
     _atomic_write(run_path, write_nc)
-    manifest = {
+    manifest: dict[str, Any] = {
         "schema_version": RUN_SCHEMA_VERSION,
         "name": run.name,
         "run_file": RUN_FILE,
@@ -216,7 +216,7 @@ def load_run(path: str | Path) -> Run:
     except (KeyError, ValueError) as exc:
         raise RunError(f"{run_path}: run metadata is damaged ({exc})") from exc
     attrs.pop("schema_version")
-    meta = {k: _maybe_json(v) for k, v in attrs.items()}
+    meta = {str(k): _maybe_json(v) for k, v in attrs.items()}
     trace = xr.DataTree.from_dict({k: tree[k].to_dataset() for k in tree.children if not k.startswith("data_")})
     return Run(trace=trace, data=data, spec=spec, checks=checks, meta=meta, path=run_path)
 

@@ -80,7 +80,7 @@ def decimal_year(date: object) -> float:
     """Decimal year of a date (``'2017-06-12'``, a ``datetime``, or a pandas Timestamp)."""
     import pandas as pd
 
-    ts = pd.Timestamp(date)  # type: ignore[arg-type]
+    ts = pd.Timestamp(str(date)) if not isinstance(date, pd.Timestamp) else date
     start = pd.Timestamp(year=ts.year, month=1, day=1)
     end = pd.Timestamp(year=ts.year + 1, month=1, day=1)
     return ts.year + (ts - start) / (end - start)

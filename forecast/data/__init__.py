@@ -1,0 +1,1 @@
+"""The curated tables: importers of public formats, validation, and validated loaders."""
