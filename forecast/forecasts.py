@@ -45,9 +45,7 @@ from forecast.run import Run
 
 SAMPLE_DIMS = ("chain", "draw")
 
-IDENTIFIED_PROB: float = 0.95
-"""P(beta < 0) below this: the compute slope's sign is uncertain, so the years-per-10x ratio and the
-wall are NOT identified (flagged in every table and in the text)."""
+IDENTIFIED_PROB = policy.IDENTIFIED_PROB
 
 WALL_BY_YEARS: tuple[int, ...] = (2030, 2035, 2040)
 """Years for which the tables give P(wall year <= year)."""
@@ -305,7 +303,7 @@ def frontier_offset(run: Run) -> xr.DataArray:
                                                                               errors="ignore")
     frontier = np.asarray(obs["frontier"]).astype(str) == "True" if "frontier" in obs else np.zeros(len(obs), bool)
     out = []
-    for i, s in enumerate(data.series):
+    for i in range(len(data.series)):
         pick = np.flatnonzero(frontier & (obs["series_idx"].to_numpy(int) == i))
         out.append(resid.isel(obs=pick).mean("obs") if len(pick) else xr.zeros_like(resid.isel(obs=0)))
     return xr.concat(out, dim=xr.DataArray(list(data.series), dims="benchmark", name="benchmark"))

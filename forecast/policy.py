@@ -23,6 +23,10 @@ INNER_INTERVAL_PROB: float = 0.50
 TARGET_ACCEPT: float = 0.95
 """Default NUTS target acceptance: the hierarchy has funnels in tau/mu (see STACK_NOTES)."""
 
+IDENTIFIED_PROB: float = 0.95
+"""The compute slope's sign counts as known when P(beta < 0) >= this. Below it, the ratio
+years-per-10x and any wall built on it are NOT identified, and every output says so."""
+
 # Convergence thresholds a run must pass.
 RHAT_MAX: float = 1.01
 ESS_BULK_MIN: float = 400.0

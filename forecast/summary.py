@@ -11,45 +11,29 @@ import pandas as pd
 import xarray as xr
 
 from forecast import policy
+from forecast.forecasts import identification, summarize
 from forecast.run import Run
 
-IDENTIFIED_PROB = 0.95
-"""The compute slope's sign counts as known when P(beta < 0) >= this; otherwise the ratio
-years-per-10x (and any wall built on it) is reported as not identified."""
 
-SAMPLE_DIMS = ("chain", "draw")
-
-
-def quantile_summary(da: xr.DataArray, prob: float = policy.INTERVAL_PROB) -> xr.Dataset:
-    """Median and equal-tailed interval of ``da`` over the sample dims, keeping other dims."""
-    lo, hi = policy.interval_bounds(prob)
-    q = da.quantile([lo, 0.5, hi], dim=list(SAMPLE_DIMS))
-    return xr.Dataset({
-        "median": q.sel(quantile=0.5, drop=True),
-        "low": q.sel(quantile=lo, drop=True),
-        "high": q.sel(quantile=hi, drop=True),
-    })
-
-
-def slope_identified(post: xr.Dataset) -> xr.DataArray:
-    """Per domain: P(beta < 0), the probability that more compute lowers the error."""
-    return (post["beta"] < 0).mean(SAMPLE_DIMS)
+def _interval(da: xr.DataArray) -> dict[str, xr.DataArray]:
+    q = summarize(da)
+    return {"median": q["median"], "low": q["lo"], "high": q["hi"]}
 
 
 def domain_table(run: Run) -> pd.DataFrame:
     """One row per domain: beta, gamma, years per 10x compute (median and interval), P(beta < 0)."""
     post = run.posterior
     rows = []
-    p_neg = slope_identified(post)
-    qs = {name: quantile_summary(post[name]) for name in ("beta", "gamma", "years_per_10x")}
+    ident = identification(post)
+    qs = {name: _interval(post[name]) for name in ("beta", "gamma", "years_per_10x")}
     counts = run.data.obs.groupby("domain").size()
     for d in run.data.domains:
         row: dict[str, object] = {"domain": d, "n_results": int(counts.get(d, 0))}
         for name, q in qs.items():
             for stat in ("median", "low", "high"):
                 row[f"{name}_{stat}"] = float(q[stat].sel(domain=d))
-        row["p_beta_negative"] = float(p_neg.sel(domain=d))
-        row["identified"] = bool(row["p_beta_negative"] >= IDENTIFIED_PROB)  # type: ignore[operator]
+        row["p_beta_negative"] = float(ident["p_beta_negative"].sel(domain=d))
+        row["identified"] = bool(ident["identified"].sel(domain=d))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -61,7 +45,7 @@ def shared_table(run: Run) -> pd.DataFrame:
     for name in ("mu_beta", "tau_beta", "mu_gamma", "tau_gamma", "years_per_10x_shared"):
         if name not in post:
             continue
-        q = quantile_summary(post[name])
+        q = _interval(post[name])
         rows.append({"parameter": name, **{k: float(q[k]) for k in ("median", "low", "high")}})
     return pd.DataFrame(rows)
 

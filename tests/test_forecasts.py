@@ -297,3 +297,22 @@ def test_to_csv_carries_provenance(fc, tmp_path):
 def test_compare_links_stacks_runs(fc):
     both = F.compare_links([fc, fc])
     assert len(both) == 2 * len(fc.targets_table) and "run" in both.columns
+
+
+def test_frontier_offset_is_mean_residual_of_frontier_results():
+    from forecast.forecasts import frontier_offset
+    from forecast.run import load_run
+
+    run = load_run("tests/golden/run.nc")
+    off = frontier_offset(run)
+    assert off.dims == ("chain", "draw", "benchmark") or set(off.dims) == {"chain", "draw", "benchmark"}
+    post, obs = run.posterior, run.data.obs
+    x = post["x"].values if "x" in post else obs["x"].to_numpy()
+    c, d = 0, 3
+    for i, s in enumerate(run.data.series):
+        rows = np.flatnonzero(obs["frontier"].astype(bool).to_numpy() & (obs["series_idx"].to_numpy() == i))
+        dom = int(run.data.series_domain[i])
+        mu = (post["alpha"].values[c, d, i] + post["beta"].values[c, d, dom] * x[c, d, rows]
+              + post["gamma"].values[c, d, dom] * obs["t"].to_numpy()[rows])
+        expected = float(np.mean(obs["y"].to_numpy()[rows] - mu)) if len(rows) else 0.0
+        assert float(off.isel(chain=c, draw=d).sel(benchmark=s)) == pytest.approx(expected)

@@ -117,7 +117,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from forecast.forecasts import compute_forecasts, headline
     from forecast.report import write_report
-    from forecast.summary import format_summary
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -126,7 +125,5 @@ def cmd_run(args: argparse.Namespace) -> int:
     forecasts = compute_forecasts(run)
     md, html = write_report(run, args.reports / run.name, forecasts=forecasts)
     _say(f"forecasts and report in {time.perf_counter() - t0:.1f} s: {md}, {html}")
-    print(format_summary(run))
-    print()
     print(headline(forecasts))
     return EXIT_NOT_CONVERGED if args.strict and not run.checks.converged else 0
