@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import arviz as az
 import numpy as np
 import xarray as xr
 
@@ -76,6 +75,8 @@ def _extreme(ds: xr.Dataset, how: str) -> tuple[float, str]:
 
 def check_convergence(trace: xr.DataTree, var_names: list[str]) -> ConvergenceChecks:
     """Compute the checks on the posterior variables ``var_names`` (the free parameters)."""
+    import arviz as az  # imported here: loading a run must not pay for ArviZ
+
     post = trace["posterior"].to_dataset()[var_names]
     rhat, rhat_var = _extreme(az.rhat(post), "max")
     ess_bulk, bulk_var = _extreme(az.ess(post, method="bulk"), "min")

@@ -40,7 +40,7 @@ import pandas as pd
 import xarray as xr
 
 from forecast import policy
-from forecast.model import ModelData, link_forward, link_inverse
+from forecast.prepare import ModelData, link_forward, link_inverse
 from forecast.run import Run
 
 SAMPLE_DIMS = ("chain", "draw")

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from forecast import policy
 from forecast.forecasts import ANCHORS, SAMPLE_DIMS, Forecasts, summarize
-from forecast.model import link_inverse
+from forecast.prepare import link_inverse
 from forecast.run import Run
 
 DPI = 110

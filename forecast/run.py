@@ -23,7 +23,7 @@ import xarray as xr
 from forecast.config import Spec, spec_from_json
 from forecast.diagnostics import ConvergenceChecks
 from forecast.errors import RunError
-from forecast.model import ModelData
+from forecast.prepare import ModelData
 
 RUN_SCHEMA_VERSION = 1
 """Bump when the layout of run files changes; :func:`load_run` refuses other versions."""

@@ -1,0 +1,226 @@
+"""Data preparation for the model, without PyMC: links, :class:`ModelData` and :func:`prepare_data`.
+
+Kept apart from :mod:`forecast.model` so that loading a run, forecasting and reporting never import
+PyMC (they read saved draws only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast import units
+from forecast.config import Spec
+from forecast.errors import DataError, Problem
+
+PRICE_KIND_ORDER = ("cloud_on_demand", "cloud_committed", "purchase")
+
+
+# ----------------------------------------------------------------------------- links
+def link_forward(error: np.ndarray, link: str) -> np.ndarray:
+    """Map an error-like quantity in (0, 1) to the link scale."""
+    e = np.asarray(error, dtype=float)
+    if link == "logit":
+        return np.log(e) - np.log1p(-e)
+    if link == "log":
+        return np.log(e)
+    return e
+
+
+def link_inverse(y: Any, link: str) -> Any:
+    """Map link-scale values back to the error scale (works on numpy and xarray)."""
+    if link == "logit":
+        return 1.0 / (1.0 + np.exp(-y))
+    if link == "log":
+        return np.exp(y)
+    return y
+
+
+def link_log_jacobian(error: np.ndarray, link: str) -> np.ndarray:
+    """Log |dy/de| of the link at ``error`` (turns a link-scale density into an error-scale one)."""
+    e = np.asarray(error, dtype=float)
+    if link == "logit":
+        return -np.log(e) - np.log1p(-e)
+    if link == "log":
+        return -np.log(e)
+    return np.zeros_like(e)
+
+
+# ----------------------------------------------------------------------------- data
+@dataclass(frozen=True)
+class ModelData:
+    """Arrays and coordinates the model is built from, derived from the validated tables."""
+
+    obs: pd.DataFrame  # one row per result used: series, domain, x, x_hw, t, y, error, measure...
+    series: tuple[str, ...]
+    domains: tuple[str, ...]
+    series_domain: np.ndarray  # domain index of each series
+    frontier: pd.DataFrame  # running-best points: series_idx, domain_idx, t, y
+    notable: pd.DataFrame  # domain_idx, t, x
+    prices: pd.DataFrame  # t, log10_usd_per_flop, kind_idx
+    energy: pd.DataFrame  # t, log10_j_per_flop (one row per chip)
+    best: pd.DataFrame  # per series: best error, its year, its model
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_obs(self) -> int:
+        """Number of results in the performance likelihood."""
+        return len(self.obs)
+
+
+def _running_best(group: pd.DataFrame) -> pd.Series:
+    """True for results that set a new best error in their series when published."""
+    g = group.sort_values(["year", "error"])
+    best = np.inf
+    flags = []
+    for err in g["error"].to_numpy():
+        flags.append(bool(err < best))
+        best = min(best, err)
+    return pd.Series(flags, index=g.index)
+
+
+def prepare_data(
+    results: pd.DataFrame,
+    notable: pd.DataFrame,
+    prices: pd.DataFrame,
+    spec: Spec,
+) -> ModelData:
+    """Select, transform and index the validated tables for :func:`build_model`.
+
+    Parameters
+    ----------
+    results, notable, prices
+        Frames returned by :mod:`forecast.data.load` (validated, with derived columns).
+    spec
+        The model spec: domains, series, link, compute measure, centring constants.
+    """
+    m = spec.model
+    cx = float(spec.centering["log10_flop"])
+    ct = float(spec.centering["year"])
+    cp = float(spec.centering["price_year"])
+    dropped: dict[str, int] = {}
+
+    res = results[results["domain"].isin(m.domains)].copy()
+    res = res[np.isfinite(res["error"]) & (res["error"] > 0) & (res["error"] < 1)]
+    if m.series:
+        res = res[res["series"].isin(m.series)]
+    res["frontier"] = False
+    for _, grp in res.groupby("series"):
+        res.loc[grp.index, "frontier"] = _running_best(grp)
+
+    # Frontier improvement points come from every result with a score, with or without compute.
+    frontier_pts = res[res["frontier"]].copy()
+
+    tf = units.log10_safe(res["training_flop"].to_numpy())
+    hw = units.log10_safe(res["hardware_burden_flop"].to_numpy())
+    res["x_tf"] = tf - cx
+    res["x_hw"] = hw - cx
+    if m.compute_measure == "training_flop":
+        use = np.isfinite(tf)
+        res["x"] = res["x_tf"]
+        res["measure"] = "training_flop"
+    elif m.compute_measure == "hardware_burden":
+        use = np.isfinite(hw)
+        res["x"] = res["x_hw"]
+        res["measure"] = "hardware_burden"
+    else:
+        use = np.isfinite(tf) | np.isfinite(hw)
+        res["x"] = res["x_tf"]
+        res["measure"] = np.where(np.isfinite(tf), "training_flop", "hardware_burden")
+    dropped["no compute in the chosen measure"] = int((~use).sum())
+    obs = res[use].copy()
+    if m.frontier_only:
+        dropped["not state of the art when published"] = int((~obs["frontier"]).sum())
+        obs = obs[obs["frontier"]]
+
+    counts = obs["series"].value_counts()
+    keep = counts[counts >= m.min_rows_per_series].index
+    if m.series:
+        missing = [s for s in m.series if s not in keep]
+        if missing:
+            raise DataError([
+                Problem("results", None, "series",
+                        f"series {s!r} has {int(counts.get(s, 0))} usable rows; "
+                        f"min_rows_per_series is {m.min_rows_per_series}")
+                for s in missing
+            ])
+    dropped["series with too few rows"] = int((~obs["series"].isin(keep)).sum())
+    obs = obs[obs["series"].isin(keep)]
+    if obs.empty:
+        raise DataError("no result has compute in the chosen measure for the chosen domains")
+
+    domains = tuple(d for d in m.domains if d in set(obs["domain"]))
+    series = tuple(sorted(obs["series"].unique(), key=lambda s: (domains.index(_domain_of(obs, s)), s)))
+    dom_idx = {d: i for i, d in enumerate(domains)}
+    ser_idx = {s: i for i, s in enumerate(series)}
+    series_domain = np.array([dom_idx[_domain_of(obs, s)] for s in series], dtype=int)
+
+    obs = obs.sort_values(["series", "year", "model"]).reset_index(drop=True)
+    obs["series_idx"] = obs["series"].map(ser_idx).astype(int)
+    obs["domain_idx"] = obs["domain"].map(dom_idx).astype(int)
+    obs["t"] = obs["year"] - ct
+    obs["y"] = link_forward(obs["error"].to_numpy(), m.link)
+
+    frontier_pts = frontier_pts[frontier_pts["series"].isin(series)].copy()
+    frontier_pts["series_idx"] = frontier_pts["series"].map(ser_idx).astype(int)
+    frontier_pts["domain_idx"] = frontier_pts["domain"].map(dom_idx).astype(int)
+    frontier_pts["t"] = frontier_pts["year"] - ct
+    frontier_pts["y"] = link_forward(frontier_pts["error"].to_numpy(), m.link)
+    frontier_pts = frontier_pts.sort_values(["series_idx", "year"]).reset_index(drop=True)
+
+    allres = res[res["series"].isin(series)]
+    best_rows = allres.loc[allres.groupby("series")["error"].idxmin()].set_index("series").loc[list(series)]
+    x_any = obs["x"].where(np.isfinite(obs["x"]), obs["x_hw"])
+    best = pd.DataFrame({
+        "series": list(series),
+        "x_center": x_any.groupby(obs["series"]).mean().loc[list(series)].to_numpy(),
+        "t_center": obs.groupby("series")["t"].mean().loc[list(series)].to_numpy(),
+        "domain": [domains[i] for i in series_domain],
+        "best_error": best_rows["error"].to_numpy(),
+        "best_year": best_rows["year"].to_numpy(),
+        "best_model": best_rows["model"].astype(str).to_numpy(),
+        "last_year": allres.groupby("series")["year"].max().loc[list(series)].to_numpy(),
+    })
+
+    nm = notable[notable["domain"].isin(domains)].copy()
+    nm = nm[np.isfinite(units.log10_safe(nm["training_flop"].to_numpy()))]
+    nm["domain_idx"] = nm["domain"].map(dom_idx).astype(int)
+    nm["t"] = nm["year"] - ct
+    nm["x"] = units.log10_safe(nm["training_flop"].to_numpy()) - cx
+    nm = nm[["model", "domain", "domain_idx", "year", "t", "x"]].reset_index(drop=True)
+
+    amort_hours = float(spec.assumptions["purchase_amortization_years"]) * units.HOURS_PER_YEAR
+    pr = prices[prices["price_kind"].isin(PRICE_KIND_ORDER)].copy()
+    per_hour = np.where(pr["price_kind"] == "purchase", pr["price_usd"] / amort_hours, pr["price_usd"])
+    pr["log10_usd_per_flop"] = np.log10(per_hour / (pr["peak_flops"] * units.SECONDS_PER_HOUR))
+    pr["kind_idx"] = pr["price_kind"].map({k: i for i, k in enumerate(PRICE_KIND_ORDER)}).astype(int)
+    pr["t"] = pr["price_year"] - cp
+    pr = pr[["chip", "price_kind", "kind_idx", "price_year", "t", "log10_usd_per_flop"]].reset_index(drop=True)
+
+    chips = prices.dropna(subset=["tdp_watts", "peak_flops", "release_year"]).drop_duplicates("chip")
+    energy = pd.DataFrame({
+        "chip": chips["chip"].to_numpy(),
+        "release_year": chips["release_year"].to_numpy(),
+        "t": chips["release_year"].to_numpy() - cp,
+        "log10_j_per_flop": np.log10(chips["tdp_watts"].to_numpy() / chips["peak_flops"].to_numpy()),
+    })
+
+    return ModelData(
+        obs=obs,
+        series=series,
+        domains=domains,
+        series_domain=series_domain,
+        frontier=frontier_pts[["series", "series_idx", "domain_idx", "model", "year", "t", "y", "error"]],
+        notable=nm,
+        prices=pr,
+        energy=energy,
+        best=best,
+        dropped=dropped,
+    )
+
+
+def _domain_of(obs: pd.DataFrame, series: str) -> str:
+    return str(obs.loc[obs["series"] == series, "domain"].iloc[0])
