@@ -113,3 +113,21 @@ def test_cli_fit_strict_exits_3_but_keeps_the_run(tmp_path, capsys):
     assert "NOT CONVERGED" in err
     run = load_run(tmp_path / "quick")
     assert np.isfinite(run.posterior["beta"].values).all()
+
+
+def test_saved_run_is_reused_only_when_spec_data_and_seed_match(tiny_fit, tmp_path):
+    from forecast.cli.model_cmd import _reusable_run
+
+    run, _ = tiny_fit
+    save_run(run, tmp_path / "tiny")
+    spec = run.spec
+    assert _reusable_run(tmp_path / "tiny", spec, "abc") is not None
+    assert _reusable_run(tmp_path / "tiny", spec, "other-data") is None
+    assert _reusable_run(tmp_path / "tiny", spec.with_overrides({"priors": {"mu_beta": {"sigma": 1.0}}}), "abc") is None
+    assert _reusable_run(tmp_path / "tiny", spec.with_overrides({"sampler": {"seed": 6}}), "abc") is None
+    # forecast-only settings do not change the posterior: reused, and the new settings are saved in the run
+    cheaper = spec.with_overrides({"assumptions": {"carbon_kg_per_kwh": 0.1}, "forecast": {"horizon_year": 2080}})
+    again = _reusable_run(tmp_path / "tiny", cheaper, "abc")
+    assert again is not None and again.spec.assumptions["carbon_kg_per_kwh"] == 0.1
+    assert load_run(tmp_path / "tiny").spec.forecast.horizon_year == 2080
+    xr.testing.assert_equal(again.posterior, run.posterior)

@@ -33,6 +33,8 @@ def _add_fit_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true",
                    help="exit with status 3 when the run fails its convergence checks (it is still saved)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--refit", action="store_true",
+                   help="sample again even when a saved run has the same spec, data and seed")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -77,6 +79,9 @@ def fit_and_save(args: argparse.Namespace) -> Any:
     for w in tables.warnings:
         _say(f"data warning: {w}")
     name = args.name or spec.model.name
+    reused = _reusable_run(args.out / name, spec, tables.data_hash) if not args.refit else None
+    if reused is not None:
+        return reused
     _say(f"fitting '{name}' from {spec.source} (seed {spec.sampler.seed}, data {tables.data_hash[:12]})")
     t0 = time.perf_counter()
     run = fit(spec, tables.results, tables.notable, tables.prices, data_hash=tables.data_hash, name=name,
@@ -88,6 +93,35 @@ def fit_and_save(args: argparse.Namespace) -> Any:
         print(f"{bar}\n!! NOT CONVERGED: {run.checks.verdict()}\n!! The run is saved but its numbers are "
               f"not to be trusted; increase draws/tune or change the parameterisation.\n{bar}",
               file=sys.stderr, flush=True)
+    return run
+
+
+def _reusable_run(directory: Path, spec: Any, data_hash: str) -> Any:
+    """The saved run in ``directory`` if it was fitted with this spec, data and seed (else None).
+
+    Its draws are what a new fit would give (same key => identical posterior), so it is reused and
+    only the forecast settings of the new spec are written into it.
+    """
+    from forecast.errors import RunError
+    from forecast.fit import fit_key
+    from forecast.run import load_run, save_run
+
+    if not (directory / "run.nc").is_file():
+        return None
+    try:
+        run = load_run(directory)
+    except RunError as exc:
+        _say(f"saved run in {directory} not reusable ({exc}); fitting again")
+        return None
+    if run.meta.get("fit_key") != fit_key(spec, data_hash):
+        return None
+    _say(f"reusing {directory / 'run.nc'}: same model, priors, sampler, seed and data (use --refit to sample again)")
+    if run.spec.to_json() != spec.to_json():
+        run.spec = spec
+        run.meta["spec_source"] = spec.source
+        save_run(run, directory)
+    if not run.checks.converged:
+        _say(f"NOT CONVERGED: {run.checks.verdict()}")
     return run
 
 
