@@ -19,7 +19,7 @@ EXIT_NOT_CONVERGED = 3
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command registered."""
-    from forecast.cli import data_cmd, model_cmd
+    from forecast.cli import data_cmd, model_cmd, report_cmd, validate_cmd
 
     parser = argparse.ArgumentParser(
         prog="forecast",
@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data_cmd.register(sub)
     model_cmd.register(sub)
+    report_cmd.register(sub)
+    validate_cmd.register(sub)
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from pathlib import Path
@@ -74,6 +75,7 @@ def fit_and_save(args: argparse.Namespace) -> Any:
     from forecast.fit import fit
     from forecast.run import save_run
 
+    logging.getLogger("pymc").setLevel(logging.WARNING)  # our own progress lines replace its INFO chatter
     spec = load_spec(args.model, _overrides(args))
     tables = load_training_tables(args.data_root)
     for w in tables.warnings:
