@@ -103,6 +103,10 @@ class Document:
         """Add preformatted text."""
         self.blocks.append(_Block("pre", text))
 
+    def markdown(self, text: str) -> None:
+        """Add a Markdown fragment (kept as is in Markdown; preformatted in HTML)."""
+        self.blocks.append(_Block("md", text))
+
     def table(self, df: pd.DataFrame) -> None:
         """Add a table (cells already formatted as strings)."""
         self.blocks.append(_Block("table", table=df))
@@ -124,6 +128,8 @@ class Document:
                 out += [f"> **{b.text}**", ""]
             elif b.kind == "pre":
                 out += ["```", b.text, "```", ""]
+            elif b.kind == "md":
+                out += [b.text, ""]
             elif b.kind == "table" and b.table is not None:
                 out += [_md_table(b.table), ""]
             elif b.kind == "fig":
@@ -141,7 +147,7 @@ class Document:
                 body.append(f"<p>{_inline(b.text)}</p>")
             elif b.kind == "warn":
                 body.append(f'<div class="warn">{_inline(b.text)}</div>')
-            elif b.kind == "pre":
+            elif b.kind in ("pre", "md"):
                 body.append(f"<pre>{html.escape(b.text)}</pre>")
             elif b.kind == "table" and b.table is not None:
                 body.append(_html_table(b.table))
@@ -720,14 +726,43 @@ def _assumptions_section(doc: Document, run: Run, fc: Forecasts) -> None:
 
 
 def build_document(
-    run: Run, fc: Forecasts | None = None, others: Sequence[Forecasts] = (), figures: bool = True
+    run: Run,
+    fc: Forecasts | None = None,
+    others: Sequence[Forecasts] = (),
+    figures: bool = True,
+    validation: dict[str, Any] | None = None,
 ) -> Document:
     """Build the report as a :class:`Document` (sections in the order the issue asks for).
 
-    ``figures=False`` leaves the figures out (fast previews and tests).
+    ``figures=False`` leaves the figures out (fast previews and tests); ``validation`` is the content
+    of ``validation.json`` (``forecast validate``), rendered as a last section when given.
     """
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        return _build_document(run, fc or compute_forecasts(run), others, figures)
+        doc = _build_document(run, fc or compute_forecasts(run), others, figures)
+    if validation:
+        _validation_section(doc, run, validation)
+    return doc
+
+
+def _validation_section(doc: Document, run: Run, validation: dict[str, Any]) -> None:
+    """The checks of ``forecast validate``: recovery, backtest, link comparison, sensitivity."""
+    import tempfile
+
+    from forecast.validation import validation_figures, validation_markdown
+
+    doc.h(1, "Validation")
+    hashes = {str(v.get("data_hash")) for v in validation.values() if isinstance(v, dict) and v.get("data_hash")}
+    run_hash = str(run.meta.get("data_hash", ""))
+    if hashes and hashes != {run_hash}:
+        doc.warn("The validation results were computed on other data (data hash "
+                 + ", ".join(h[:12] for h in sorted(hashes)) + f") than this run ({run_hash[:12]}): rerun "
+                 "`forecast validate all`.")
+    body = validation_markdown(validation).split("\n", 2)
+    doc.markdown(body[-1] if body[0].startswith("## Validation") else "\n".join(body))
+    if doc.figures:
+        with tempfile.TemporaryDirectory() as tmp:
+            for path in validation_figures(validation, tmp):
+                doc.fig(path.stem, path.stem.replace("_", " "), lambda p=path: p.read_bytes())
 
 
 def _build_document(run: Run, fc: Forecasts, others: Sequence[Forecasts], figures: bool) -> Document:
@@ -795,7 +830,9 @@ def write_report(
         for c in (compare if compare is not None else sibling_link_runs(run))
     ]
     others = [compute_forecasts(o) for o in others_runs]
-    doc = build_document(run, fc, others, figures=figures)
+    validation_path = out / "validation.json"
+    validation = json.loads(validation_path.read_text()) if validation_path.is_file() else None
+    doc = build_document(run, fc, others, figures=figures, validation=validation)
     for b in doc.blocks:
         if b.kind == "fig":
             atomic_write_bytes(out / FIGURE_DIR / f"{b.name}.png", b.png)
