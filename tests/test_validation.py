@@ -394,20 +394,16 @@ def test_cli_registers_validate():
         p.parse_args(["validate", "nonsense"])
 
 
-def test_wall_summary_keeps_never_draws():
-    import xarray as xr
+def test_wall_summary_reads_the_forecast_wall_table_and_keeps_never():
+    from forecast.forecasts import compute_forecasts
+    from forecast.run import load_run
 
-    vals = np.array([2030.0] * 40 + [np.inf] * 60).reshape(1, 100, 1, 1)
-    wall = xr.Dataset(
-        {"wall_year": (("chain", "draw", "domain", "budget"), vals)},
-        coords={"domain": ["d1"], "budget": ["$1B"]},
-    )
-
-    class Fake:
-        pass
-
-    fc = Fake()
-    fc.wall = wall
-    rows = parallel._summarise_walls(fc)["wall_year"]
-    assert rows[0]["domain"] == "d1" and rows[0]["budget"] == "$1B"
-    assert rows[0]["low"] == 2030.0 and rows[0]["median"] == "never" and rows[0]["p_never"] == 0.6
+    run = load_run("tests/golden/run.nc")
+    rows = parallel.wall_summary(run)["summary"]["wall_year"]
+    table = compute_forecasts(run).wall_table
+    assert len(rows) == len(table)
+    for row, (_, ref) in zip(rows, table.iterrows(), strict=True):
+        assert (row["domain"], row["budget"]) == (ref["domain"], ref["budget"])
+        assert row["p_never"] == pytest.approx(ref["p_never"])
+        for key, col in (("median", "wall_median"), ("low", "wall_lo"), ("high", "wall_hi")):
+            assert row[key] == (float(ref[col]) if np.isfinite(ref[col]) else "never")
