@@ -27,6 +27,7 @@ SAMPLERS = ("nutpie", "pymc")
 ADAPTATIONS = ("diag", "low_rank")
 INTERCEPTS = ("centered", "noncentered")
 POOLINGS = ("zerosum", "noncentered")
+NOISES = ("per_domain", "pooled", "shared")
 
 
 def default_spec_dict() -> dict[str, Any]:
@@ -84,6 +85,7 @@ class ModelConfig:
     slope_correlation: bool
     intercepts: str
     pooling: str
+    noise: str
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,7 @@ def spec_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Spec:
         slope_correlation=_bool(m["slope_correlation"], "model.slope_correlation"),
         intercepts=_choice(m["intercepts"], INTERCEPTS, "model.intercepts"),
         pooling=_choice(m["pooling"], POOLINGS, "model.pooling"),
+        noise=_choice(m["noise"], NOISES, "model.noise"),
     )
     if not model.name.replace("-", "").replace("_", "").isalnum():
         raise ConfigError(f"'model.name' = {model.name!r}: use letters, digits, '-' and '_' only")

@@ -69,6 +69,19 @@ def _pooled(name: str, spec: Spec, correlated: pt.TensorVariable | None = None) 
     return pm.Deterministic(name, mu + tau * z, dims="domain")
 
 
+def _noise(spec: Spec) -> pt.TensorVariable:
+    """Residual scale per domain: independent, partially pooled on the log scale, or one shared value."""
+    if spec.model.noise == "per_domain":
+        return _half_normal("sigma", spec, dims="domain")
+    scale = pm.HalfNormal("sigma_shared", sigma=spec.prior("sigma")["sigma"])
+    if spec.model.noise == "shared":
+        n_domains = len(pm.modelcontext(None).coords["domain"])
+        return pm.Deterministic("sigma", scale * pt.ones(n_domains), dims="domain")
+    tau = _half_normal("tau_log_sigma", spec)
+    z = pm.Normal("z_log_sigma", 0.0, 1.0, dims="domain")
+    return pm.Deterministic("sigma", scale * pt.exp(tau * z), dims="domain")
+
+
 def utilization_beta_params(mean: float, low: float, high: float) -> tuple[float, float]:
     """Beta(a, b) with the given mean whose central 95% mass roughly spans [low, high]."""
     sd = (high - low) / 4.0
@@ -171,7 +184,7 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
 
         sd = data.series_domain
         pm.Deterministic("alpha", alpha_local - beta[sd] * x_center - gamma[sd] * t_center, dims="benchmark")
-        sigma = _half_normal("sigma", spec, dims="domain")
+        sigma = _noise(spec)
         mu = (alpha_local[series_idx] + beta[domain_idx] * (x - x_center[series_idx])
               + gamma[domain_idx] * (t - t_center[series_idx]))
         if m.likelihood == "student_t":
