@@ -88,3 +88,21 @@ def test_mock_sample_gives_named_dims(tables):
     assert post["years_per_10x"].sizes["domain"] == len(data.domains)
     np.testing.assert_allclose(post["years_per_10x"], post["beta"] / post["gamma"])
     assert pm.__version__ >= "6.4"
+
+
+@pytest.mark.parametrize(("noise", "free"), [("per_domain", {"sigma"}), ("pooled", {"sigma_shared", "tau_log_sigma",
+                                                                                   "z_log_sigma"}),
+                                            ("shared", {"sigma_shared"})])
+def test_noise_options(tables, noise, free):
+    spec = load_spec(overrides={"model": {"noise": noise}})
+    data = prepare_data(*tables, spec)
+    model = build_model(data, spec)
+    names = {rv.name for rv in model.free_RVs}
+    assert free <= names
+    assert model.named_vars_to_dims["sigma"] == ("domain",)
+    with model:
+        idata = mock_sample(draws=3)
+    sig = idata.posterior["sigma"]
+    assert sig.sizes["domain"] == len(data.domains) and (sig > 0).all()
+    if noise == "shared":
+        assert (sig == sig.isel(domain=0)).all()
