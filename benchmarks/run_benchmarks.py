@@ -73,7 +73,8 @@ def machine() -> str:
         mem = f"{kb / 1024**2:.0f} GiB RAM"
     except (OSError, ValueError, IndexError):
         pass
-    return f"{platform.node()}: {os.cpu_count()} cores ({cpu}), {mem}, {platform.platform()}, Python {platform.python_version()}"
+    return (f"{platform.node()}: {os.cpu_count()} cores ({cpu}), {mem}, {platform.platform()}, "
+            f"Python {platform.python_version()}")
 
 
 def sampler_comparison(draws: int, tune: int, chains: int) -> dict[str, dict[str, float]]:

@@ -11,6 +11,7 @@ run's path, data hash and creation time, so every number in the report traces to
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import json
 import os
@@ -762,7 +763,7 @@ def _validation_section(doc: Document, run: Run, validation: dict[str, Any]) -> 
     if doc.figures:
         with tempfile.TemporaryDirectory() as tmp:
             for path in validation_figures(validation, tmp):
-                doc.fig(path.stem, path.stem.replace("_", " "), lambda p=path: p.read_bytes())
+                doc.fig(path.stem, path.stem.replace("_", " "), functools.partial(path.read_bytes))
 
 
 def _build_document(run: Run, fc: Forecasts, others: Sequence[Forecasts], figures: bool) -> Document:

@@ -22,6 +22,7 @@ import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -498,11 +499,10 @@ def import_pwc(path: str | Path) -> pd.DataFrame:
         )
     _raise_if(problems)
     # fraction vs percent, per (benchmark, metric) table
-    table_median: dict[tuple[str, str], float] = {}
+    table_values: dict[tuple[str, str], list[float]] = {}
     for r in recs:
-        table_median.setdefault((r["bench"], r["metric"]), [])  # type: ignore[arg-type]
-        table_median[(r["bench"], r["metric"])].append(r["value"])  # type: ignore[union-attr]
-    medians = {k: float(np.median(v)) for k, v in table_median.items()}  # type: ignore[arg-type]
+        table_values.setdefault((str(r["bench"]), str(r["metric"])), []).append(float(r["value"]))  # type: ignore[arg-type]
+    medians = {k: float(np.median(v)) for k, v in table_values.items()}
     out = _empty_results()
     out["paper_url"], out["paper_title"] = [], []
     seen: set[tuple[str, str, str, str]] = set()
@@ -513,7 +513,7 @@ def import_pwc(path: str | Path) -> pd.DataFrame:
         if (
             METRICS[metric].kind in ("accuracy", "error")
             and value <= 1.0
-            and medians[(r["bench"], metric)] > 1.0
+            and medians[(str(r["bench"]), metric)] > 1.0
         ):
             value = units.fraction_to_percent(value)
             notes = "published as a fraction; converted to percent"
@@ -522,11 +522,11 @@ def import_pwc(path: str | Path) -> pd.DataFrame:
             summary["dropped_no_date"] += 1
             continue
         src = arxiv_id(r["url"]) or str(r["url"])
-        key = (str(r["model"]), str(r["bench"]), metric, src)
-        if key in seen:
+        result_key = (str(r["model"]), str(r["bench"]), metric, src)
+        if result_key in seen:
             summary["dropped_duplicate"] += 1
             continue
-        seen.add(key)
+        seen.add(result_key)
         for c, v in (
             ("model", r["model"]),
             ("domain", BENCHMARKS[str(r["bench"])].domain),
@@ -661,7 +661,7 @@ def import_thompson(path: str | Path, *, benchmark: str | None = None) -> pd.Dat
     if not isinstance(data, list):
         raise DataError([Problem(str(path), 1, None, "expected a JSON list of points")])
     problems: list[Problem] = []
-    points: list[dict[str, object]] = []
+    points: list[dict[str, Any]] = []
     for i, item in enumerate(data):
         line = _json_line_of(text, i)
         if not isinstance(item, dict):
@@ -944,8 +944,8 @@ def import_prices(
         line = int(rec[LINE])
         chip = clean_name(rec["Hardware model"])
         hw_name = chip if chip in specs else (name_map.get(chip) or keyed.get(name_key(chip)))
-        spec = specs.get(hw_name or "")
-        if spec is None:
+        chip_spec = specs.get(hw_name or "")
+        if chip_spec is None:
             unmatched.add(chip)
             summary["unmatched_chip_rows"] += 1
         date = _date(prices_path, line, "Price date", rec["Price date"], problems)
@@ -962,17 +962,17 @@ def import_prices(
                 notes.append(f"system price divided by {int(n_gpu)} chips")
             if str(rec.get("Notes", "")).strip():
                 notes.append("Epoch note: " + clean_name(rec["Notes"]))
-            peak, prec = _peak(spec) if spec else (float("nan"), "")
+            peak, prec = _peak(chip_spec) if chip_spec else (float("nan"), "")
             rows.append(
                 {
                     "chip": chip,
-                    "release_date": (spec or {}).get("release") or "",
+                    "release_date": (chip_spec or {}).get("release") or "",
                     "price_date": date or "",
                     "price_kind": kind,
                     "price_usd": price,
                     "peak_flops": peak,
                     "precision": prec,
-                    "tdp_watts": (spec or {}).get("tdp", float("nan")),
+                    "tdp_watts": (chip_spec or {}).get("tdp", float("nan")),
                     "source": f"{str(rec['Price source']).strip()} ; {EPOCH_PRICES_CITATION}",
                     "vendor": clean_name(rec.get("Vendor", "")) or "",
                     "notes": "; ".join(notes),

@@ -264,14 +264,16 @@ def _sensitivity_md(sn: dict[str, Any]) -> list[str]:
         budgets: list[str] = []
         for name, v in sn["variants"].items():
             for var_rows in v.get("walls", {}).get("summary", {}).values():
-                cells: dict[tuple[str, str], str] = {}
+                by_cell: dict[tuple[str, str], str] = {}
                 for r in var_rows:
                     b = str(r.get("budget", ""))
                     if b not in budgets:
                         budgets.append(b)
-                    cells[(b, str(r.get("domain")))] = f"{_year(r['median'])} [{_year(r['low'])}, {_year(r['high'])}]"
+                    by_cell[(b, str(r.get("domain")))] = (
+                        f"{_year(r['median'])} [{_year(r['low'])}, {_year(r['high'])}]"
+                    )
                 for b in budgets:
-                    wrows.append([name, b] + [cells.get((b, d), "-") for d in domains])
+                    wrows.append([name, b] + [by_cell.get((b, d), "-") for d in domains])
         out.append(_table(["variant", "budget", *domains], wrows))
     return out
 

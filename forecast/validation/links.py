@@ -124,7 +124,7 @@ def loo_table(lls: dict[str, np.ndarray]) -> dict[str, Any]:
             "warnings": sorted({str(w.message).splitlines()[0] for w in caught}),
         }
         pointwise[link] = np.asarray(res.elpd_i).ravel()
-    best = max(loos, key=lambda m: loos[m]["elpd_loo"])
+    best = max(loos, key=lambda m: float(loos[m]["elpd_loo"]))  # type: ignore[arg-type]
     for link in loos:
         diff = pointwise[best] - pointwise[link]
         loos[link]["elpd_diff"] = float(diff.sum())
