@@ -104,15 +104,23 @@ def test_cli_summary_prints_slopes_intervals_and_verdict(capsys):
     assert main(["summary", "no/such/run"]) == 1
 
 
-def test_cli_fit_strict_exits_3_but_keeps_the_run(tmp_path, capsys):
-    code = main(["fit", "--draws", "20", "--tune", "20", "--chains", "2", "--strict", "--quiet",
-                 "--out", str(tmp_path), "--name", "quick"])
+def test_cli_run_strict_exits_3_but_keeps_the_run_and_the_report(tmp_path, capsys):
+    code = main(["run", "--draws", "20", "--tune", "20", "--chains", "2", "--strict", "--quiet",
+                 "--out", str(tmp_path / "models"), "--name", "quick", "--reports", str(tmp_path / "reports")])
     assert code == 3
-    assert (tmp_path / "quick" / RUN_FILE).is_file()
-    err = capsys.readouterr().err
-    assert "NOT CONVERGED" in err
-    run = load_run(tmp_path / "quick")
+    assert (tmp_path / "models" / "quick" / RUN_FILE).is_file()
+    captured = capsys.readouterr()
+    assert "NOT CONVERGED" in captured.err
+    assert "Economic wall" in captured.out and "yr per 10x compute" in captured.out
+    report = (tmp_path / "reports" / "quick" / "report.md").read_text()
+    assert "THIS RUN DID NOT CONVERGE" in report
+    assert "## Headline" in report and (tmp_path / "reports" / "quick" / "report.html").is_file()
+    run = load_run(tmp_path / "models" / "quick")
     assert np.isfinite(run.posterior["beta"].values).all()
+    # the same command again reuses the saved draws instead of sampling
+    assert main(["fit", "--draws", "20", "--tune", "20", "--chains", "2", "--quiet",
+                 "--out", str(tmp_path / "models"), "--name", "quick"]) == 0
+    assert "reusing" in capsys.readouterr().err
 
 
 def test_saved_run_is_reused_only_when_spec_data_and_seed_match(tiny_fit, tmp_path):
