@@ -100,8 +100,8 @@ def sampler_comparison(seeds: tuple[int, ...] = (1, 2, 3)) -> dict[str, dict[str
     data = prepare_data(tables.results, tables.notable, tables.prices, spec)
     settings = {
         # the project's settings (models/default.toml)
-        "nutpie": {"draws": s.draws, "tune": s.tune, "target_accept": s.target_accept,
-                   "nuts": {"adaptation": s.adaptation}},
+        "nutpie": {"draws": s.draws, "tune": s.tune,
+                   "nuts": {"adaptation": s.adaptation, "target_accept": s.target_accept}},
         # PyMC's own NUTS with its default settings (draws=1000, tune=1000, target_accept=0.8)
         "pymc": {},
     }
