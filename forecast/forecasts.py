@@ -309,6 +309,19 @@ def frontier_offset(run: Run) -> xr.DataArray:
     return xr.concat(out, dim=xr.DataArray(list(data.series), dims="benchmark", name="benchmark"))
 
 
+def _projection_setup(run: Run, budgets: Mapping[str, float] | None) -> tuple[Any, ...]:
+    """What the wall and the spending projections share: centring, T0, budgets, main benchmarks, grid."""
+    post, data, spec = run.posterior, run.data, run.spec
+    centering = tuple(float(spec.centering[k]) for k in ("log10_flop", "year", "price_year"))
+    t0 = last_data_year(data)
+    mains = main_benchmarks(data)
+    domains = list(mains)
+    bench = xr.DataArray([mains[d] for d in domains], dims="domain", coords={"domain": domains})
+    alpha = post["alpha"].sel(benchmark=bench).drop_vars("benchmark")
+    return (post, data, spec.model.link, centering, t0, dict(budgets if budgets is not None else spec.budgets()),
+            domains, bench, _year_grid(run, t0), alpha)
+
+
 def compute_wall(run: Run, budgets: Mapping[str, float] | None = None) -> xr.Dataset:
     """Cost of staying on the frontier trend per domain and year, and the wall year per budget (draws).
 
@@ -317,22 +330,13 @@ def compute_wall(run: Run, budgets: Mapping[str, float] | None = None) -> xr.Dat
     compute that path needs inverts the performance line shifted by the frontier's mean residual
     (:func:`frontier_offset`), so its log grows by ``(rate - gamma) / beta`` decades per year.
     """
-    post, data, spec = run.posterior, run.data, run.spec
-    link = spec.model.link
-    cx, ct, cp = (float(spec.centering[k]) for k in ("log10_flop", "year", "price_year"))
-    t0 = last_data_year(data)
-    budgets = dict(budgets if budgets is not None else spec.budgets())
-    mains = main_benchmarks(data)
-    domains = list(mains)
-    bench = xr.DataArray([mains[d] for d in domains], dims="domain", coords={"domain": domains})
+    post, data, link, (cx, ct, cp), t0, budgets, domains, bench, year, alpha = _projection_setup(run, budgets)
     best = data.best.set_index("series")
     y_best = xr.DataArray(
-        link_forward(best.loc[[mains[d] for d in domains], "best_error"].to_numpy(float), link),
+        link_forward(best.loc[list(bench.values), "best_error"].to_numpy(float), link),
         dims="domain",
         coords={"domain": domains},
     )
-    year = _year_grid(run, t0)
-    alpha = post["alpha"].sel(benchmark=bench).drop_vars("benchmark")
     beta, gamma, rate = (post[v].sel(domain=domains) for v in ("beta", "gamma", "frontier_rate"))
 
     def y_path_at(when: xr.DataArray) -> xr.DataArray:
@@ -369,16 +373,7 @@ def compute_wall(run: Run, budgets: Mapping[str, float] | None = None) -> xr.Dat
 
 def compute_spending(run: Run, budgets: Mapping[str, float] | None = None) -> xr.Dataset:
     """Cost of compute growing on each domain's fitted trend, when it crosses each budget, what it buys."""
-    post, data, spec = run.posterior, run.data, run.spec
-    link = spec.model.link
-    cx, ct, cp = (float(spec.centering[k]) for k in ("log10_flop", "year", "price_year"))
-    t0 = last_data_year(data)
-    budgets = dict(budgets if budgets is not None else spec.budgets())
-    mains = main_benchmarks(data)
-    domains = list(mains)
-    bench = xr.DataArray([mains[d] for d in domains], dims="domain", coords={"domain": domains})
-    year = _year_grid(run, t0)
-    alpha = post["alpha"].sel(benchmark=bench).drop_vars("benchmark")
+    post, _, link, (cx, ct, cp), t0, budgets, domains, bench, year, alpha = _projection_setup(run, budgets)
     beta, gamma = post["beta"].sel(domain=domains), post["gamma"].sel(domain=domains)
     kappa, lam = post["trend_intercept"].sel(domain=domains), post["trend_slope"].sel(domain=domains)
 
@@ -701,6 +696,8 @@ def headline(run_or_forecasts: Run | Forecasts) -> str:
     lines = [f"Run '{fc.run_name}' ({fc.link} link): medians with {label} intervals"]
     if not fc.converged:
         lines.insert(0, f"WARNING: THIS RUN DID NOT CONVERGE - numbers below are unreliable. {fc.verdict}")
+    else:
+        lines.append(f"  convergence: {fc.verdict}")
     slopes = summarize(fc.progress["beta"]), summarize(fc.progress["gamma"])
     for _, row in fc.progress_table.iterrows():
         dom = str(row["domain"])
