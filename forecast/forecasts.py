@@ -563,7 +563,7 @@ class Forecasts:
 
     def to_csv(self, directory: str | Path) -> list[Path]:
         """Write every table as ``<name>.csv`` in ``directory`` (atomically), each with provenance columns."""
-        from forecast.report import atomic_write_text
+        from forecast.atomic import atomic_write_text
 
         directory = Path(directory)
         paths = []

@@ -14,7 +14,6 @@ import base64
 import functools
 import html
 import json
-import os
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import plots, policy
+from forecast.atomic import atomic_write_bytes, atomic_write_text
 from forecast.forecasts import (
     ANCHORS,
     COTTIER_GROWTH,
@@ -44,30 +44,6 @@ from forecast.run import Run, load_run
 REPORT_MD = "report.md"
 REPORT_HTML = "report.html"
 FIGURE_DIR = "figures"
-
-
-# ----------------------------------------------------------------------------- files
-def atomic_write_bytes(path: str | Path, content: bytes) -> Path:
-    """Write ``content`` to ``path`` via a temporary file in the same directory and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Text version of :func:`atomic_write_bytes` (UTF-8)."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
 
 
 # ----------------------------------------------------------------------------- a tiny document model
@@ -284,13 +260,7 @@ def default_report_dir(run: Run) -> Path:
 
 
 def spec_source(run: Run) -> str:
-    """Return the model spec file the run was fitted from (from its manifest), else the spec's own source."""
-    if run.path is not None:
-        manifest = Path(run.path).parent / "manifest.json"
-        try:
-            return str(json.loads(manifest.read_text()).get("spec_source", run.spec.source))
-        except (OSError, ValueError):
-            pass
+    """Return the model spec file the run was fitted from (stored in the run), else the spec's own source."""
     return str(run.meta.get("spec_source", run.spec.source))
 
 
@@ -747,8 +717,6 @@ def build_document(
 
 def _validation_section(doc: Document, run: Run, validation: dict[str, Any]) -> None:
     """The checks of ``forecast validate``: recovery, backtest, link comparison, sensitivity."""
-    import tempfile
-
     from forecast.validation import validation_figures, validation_markdown
 
     doc.h(1, "Validation")

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from forecast.atomic import atomic_write
 from forecast.config import Spec, spec_from_json
 from forecast.diagnostics import ConvergenceChecks
 from forecast.errors import RunError
@@ -112,18 +111,6 @@ def data_from_tree(tree: xr.DataTree) -> ModelData:
 
 
 # ----------------------------------------------------------------------------- save / load
-def _atomic_write(path: Path, write: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -150,7 +137,7 @@ def save_run(run: Run, directory: str | Path) -> Path:
     def write_nc(tmp: Path) -> None:
         tree.to_netcdf(tmp, engine="h5netcdf")
 
-    _atomic_write(run_path, write_nc)
+    atomic_write(run_path, write_nc)
     manifest: dict[str, Any] = {
         "schema_version": RUN_SCHEMA_VERSION,
         "name": run.name,
@@ -165,7 +152,7 @@ def save_run(run: Run, directory: str | Path) -> Path:
     def write_manifest(tmp: Path) -> None:
         tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
 
-    _atomic_write(directory / MANIFEST_FILE, write_manifest)
+    atomic_write(directory / MANIFEST_FILE, write_manifest)
     run.path = run_path
     return run_path
 

@@ -135,7 +135,7 @@ def run_predict(args: argparse.Namespace) -> int:
     if args.csv is not None:
         paths = fc.to_csv(args.csv)
         if others:
-            from forecast.report import atomic_write_text
+            from forecast.atomic import atomic_write_text
 
             out = Path(args.csv) / "link_comparison.csv"
             atomic_write_text(out, compare_links([fc, *others]).to_csv(index=False))

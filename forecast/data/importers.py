@@ -17,9 +17,7 @@ import csv
 import json
 import logging
 import math
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import units
+from forecast.atomic import atomic_write
 from forecast.errors import DataError, Problem
 from forecast.schema import BENCHMARKS, METRICS, NOTABLE_COLUMNS, PRICE_COLUMNS, RESULTS_COLUMNS
 
@@ -1055,17 +1054,4 @@ def write_table(df: pd.DataFrame, out_path: str | Path) -> Path:
     pathlib.Path
         The path written.
     """
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            df.to_csv(fh, index=False, lineterminator="\n")
-        os.replace(tmp, out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return out
+    return atomic_write(out_path, lambda tmp: df.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8"))

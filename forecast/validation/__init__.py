@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from forecast.atomic import atomic_write_text
 
 VALIDATION_FILE = "validation.json"
 SECTIONS = ("recovery", "backtest", "links", "sensitivity")
@@ -51,18 +51,7 @@ def write_validation_json(path: str | Path, sections: dict[str, Any], merge: boo
         except ValueError:
             data = {}
     data.update(_jsonable(sections))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1, sort_keys=False)
-            fh.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return atomic_write_text(path, json.dumps(data, indent=1, sort_keys=False) + "\n")
 
 
 # ----------------------------------------------------------------------------- markdown
