@@ -154,7 +154,7 @@ def fit(
             kwargs["nuts"] = {"adaptation": s.adaptation}
         else:
             # PyMC's NUTS on the Numba backend gave different draws for one seed with a cold or warm
-            # compile cache (STACK_NOTES); the C backend is reproducible.
+            # compile cache; the C backend is reproducible.
             kwargs["compile_kwargs"] = {"mode": "CVM"}
         trace = pm.sample(
             draws=s.draws,

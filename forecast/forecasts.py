@@ -1,7 +1,7 @@
 """Forecasts from the posterior draws of a saved run: every number with its credible interval.
 
 Everything here is xarray arithmetic over the sample dims ``(chain, draw)`` of ``run.posterior``:
-no Python loop over draws, no sampling. Four questions (see DESIGN.md):
+no Python loop over draws, no sampling. Four questions (see docs/model.md):
 
 - **targets** (Thompson's projection table): the training compute, dollars and CO2 needed to reach
   ``target_fraction x best published error`` on each benchmark, in the last data year and in
@@ -676,7 +676,7 @@ def format_money(usd: float) -> str:
     return f"${usd:.3g}"
 
 
-def wall_interval_text(row: Mapping[str, Any], horizon: int, t0: int, prefix: str = "wall") -> str:
+def wall_interval_text(row: Mapping[str, Any] | pd.Series, horizon: int, t0: int, prefix: str = "wall") -> str:
     """``'2034 (50%: 2031-2038; 90%: 2027-after 2100)'`` from a wall/spending table row."""
 
     def f(k: str) -> str:

@@ -384,9 +384,9 @@ def _data_section(doc: Document, run: Run) -> None:
                 "hardware-only": int((g["measure"] == "hardware_burden").sum()) if "measure" in g else 0,
                 "years": f"{g['year'].min():.1f}-{g['year'].max():.1f}",
                 "frontier points": int((data.frontier["series"] == s).sum()),
-                "best error": fmt(float(best.loc[s, "best_error"]), 4),
+                "best error": fmt(float(best["best_error"][s]), 4),
                 "best model": str(best.loc[s, "best_model"]),
-                "best year": fmt(float(best.loc[s, "best_year"]), 1),
+                "best year": fmt(float(best["best_year"][s]), 1),
             }
         )
     doc.table(pd.DataFrame(rows))

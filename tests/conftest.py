@@ -1,4 +1,4 @@
-"""Shared fixtures: headless plotting, the public reference data, small CSV writers."""
+"""Shared fixtures: headless plotting, small CSV writers."""
 
 from __future__ import annotations
 
@@ -30,15 +30,6 @@ RESULT_ROW: dict[str, str] = {
     "source": "https://arxiv.org/abs/1512.03385",
     "compute_source": "Epoch AI",
 }
-
-
-@pytest.fixture
-def shared_data() -> Path:
-    """The public reference data beside the project (../shared/data); skip when absent."""
-    path = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    if not path.is_dir():
-        pytest.skip("../shared/data (public reference data) is absent: tests using it are skipped")
-    return path
 
 
 @pytest.fixture

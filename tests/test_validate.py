@@ -346,7 +346,7 @@ def test_default_paths_and_hash(tmp_path):
     paths = default_data_paths()
     assert isinstance(paths, DataPaths)
     assert paths.results.name == "results.csv" and paths.results.parent.parent == Path(__file__).parents[1]
-    assert default_data_paths(tmp_path).prices == tmp_path / "data" / "compute_prices.csv"
+    assert default_data_paths(tmp_path).prices == tmp_path / "compute_prices.csv"
     a, b = tmp_path / "a", tmp_path / "b"
     a.write_bytes(b"xy")
     b.write_bytes(b"z")

@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python data/build/build_tables.py --shared ../shared/data
+    python data/build/build_tables.py --shared PATH/TO/PUBLIC/FILES
 
 The public files are read, never copied; every output row cites its source. Reviewed by hand:
 the Papers-with-Code -> Epoch join table ``EPOCH_JOINS`` below (variant by variant) and
@@ -244,8 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--shared",
         type=Path,
-        default=ROOT.parent / "shared" / "data",
-        help="folder holding the public data files (default ../shared/data)",
+        required=True,
+        help="folder holding the public data files (see data/README.md)",
     )
     ap.add_argument("--out", type=Path, default=ROOT / "data", help="output folder (default data/)")
     args = ap.parse_args(argv)

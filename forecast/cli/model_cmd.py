@@ -11,7 +11,6 @@ from typing import Any
 
 from forecast.errors import ConfigError
 
-DEFAULT_SPEC = Path("models/default.toml")
 EXIT_NOT_CONVERGED = 3
 
 
@@ -20,11 +19,12 @@ def _say(msg: str) -> None:
 
 
 def _add_fit_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", type=Path, default=DEFAULT_SPEC,
-                   help="model spec TOML (default: models/default.toml)")
+    p.add_argument("--model", type=Path, default=None,
+                   help="model spec TOML (default: ./models/default.toml, else the packaged one)")
     p.add_argument("--name", default=None, help="run name (default: the spec's model.name)")
-    p.add_argument("--data-root", type=Path, default=None,
-                   help="folder holding data/results.csv etc. (default: the repository)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="folder holding results.csv, notable_models.csv, compute_prices.csv (default: "
+                        "$FORECAST_DATA_DIR, else ./data, else the packaged tables)")
     p.add_argument("--out", type=Path, default=Path("models"), help="where runs are written (default: models/)")
     p.add_argument("--draws", type=int, default=None, help="draws per chain (overrides the spec)")
     p.add_argument("--tune", type=int, default=None, help="tuning steps per chain (overrides the spec)")
@@ -73,11 +73,12 @@ def fit_and_save(args: argparse.Namespace) -> Any:
     from forecast.config import load_spec
     from forecast.data.load import load_training_tables
     from forecast.fit import fit
+    from forecast.paths import default_spec_path
     from forecast.run import save_run
 
     logging.getLogger("pymc").setLevel(logging.WARNING)  # our own progress lines replace its INFO chatter
-    spec = load_spec(args.model, _overrides(args))
-    tables = load_training_tables(args.data_root)
+    spec = load_spec(args.model or default_spec_path(), _overrides(args))
+    tables = load_training_tables(args.data_dir)
     for w in tables.warnings:
         _say(f"data warning: {w}")
     name = args.name or spec.model.name

@@ -313,7 +313,7 @@ def import_epoch(path: str | Path, *, since: str | None = None) -> pd.DataFrame:
         "dropped_before_since": 0,
     }
 
-    def col(rec: dict[str, object], name: str) -> str:
+    def col(rec: dict[Any, Any], name: str) -> str:
         return str(rec.get(name, "") or "")
 
     for rec in raw.to_dict("records"):

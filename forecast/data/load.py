@@ -13,12 +13,12 @@ import datetime as dt
 import hashlib
 import warnings
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
 
-from forecast import schema, units
+from forecast import paths, schema, units
 from forecast.data.validate import (
     LINE_COLUMN,
     CheckReport,
@@ -40,20 +40,15 @@ class DataPaths(NamedTuple):
     prices: Path
 
 
-def repository_root() -> Path:
-    """Return the repository root: the parent directory of the ``forecast`` package."""
-    return Path(__file__).resolve().parents[2]
+def default_data_paths(data_dir: str | Path | None = None) -> DataPaths:
+    """Return the paths of the tables (``results``, ``notable``, ``prices``) in ``data_dir``.
 
-
-def default_data_paths(root: str | Path | None = None) -> DataPaths:
-    """Return the paths of the shipped tables (``results``, ``notable``, ``prices``).
-
-    ``data/results.csv``, ``data/notable_models.csv`` and ``data/compute_prices.csv``, relative to
-    ``root`` (default: the repository root). The files need not exist.
+    ``results.csv``, ``notable_models.csv`` and ``compute_prices.csv`` in ``data_dir``; ``None`` resolves
+    the folder with :func:`forecast.paths.data_dir` (``FORECAST_DATA_DIR``, then ``./data``, then the
+    packaged tables). The files need not exist.
     """
-    base = Path(root) if root is not None else repository_root()
-    data = base / "data"
-    return DataPaths(data / "results.csv", data / "notable_models.csv", data / "compute_prices.csv")
+    data = paths.data_dir(data_dir)
+    return DataPaths(*(data / name for name in paths.TABLE_FILES))
 
 
 def data_hash(*paths: str | Path) -> str:
@@ -91,7 +86,8 @@ def _floats(series: pd.Series) -> pd.Series:
 
 def _dates(series: pd.Series) -> pd.Series:
     parsed = [parse_date(str(s)) if s else None for s in series]
-    return pd.Series(pd.to_datetime([pd.NaT if d is None else d for d in parsed]), index=series.index)
+    stamps = cast(Any, [pd.NaT if d is None else d for d in parsed])  # None -> NaT; the stubs miss mixed lists
+    return pd.Series(pd.to_datetime(stamps), index=series.index)
 
 
 def _decimal_years(dates: pd.Series) -> pd.Series:
@@ -165,14 +161,16 @@ class TrainingTables(NamedTuple):
     warnings: list[str]
 
 
-def load_training_tables(root: str | Path | None = None) -> TrainingTables:
-    """Load and validate ``results.csv``, ``notable_models.csv`` and ``compute_prices.csv`` from ``root/data``.
+def load_training_tables(data_dir: str | Path | None = None) -> TrainingTables:
+    """Load and validate ``results.csv``, ``notable_models.csv`` and ``compute_prices.csv`` from ``data_dir``.
+
+    ``None`` resolves the folder with :func:`forecast.paths.data_dir`.
 
     Raises :class:`~forecast.errors.DataError` naming every problem in every file.
     """
-    paths = default_data_paths(root)
-    results = load_results(paths.results)
-    notable = load_notable(paths.notable)
-    prices = load_prices(paths.prices)
+    tables = default_data_paths(data_dir)
+    results = load_results(tables.results)
+    notable = load_notable(tables.notable)
+    prices = load_prices(tables.prices)
     found = [w for df in (results, notable, prices) for w in df.attrs.get("warnings", [])]
-    return TrainingTables(results, notable, prices, data_hash(*paths), found)
+    return TrainingTables(results, notable, prices, data_hash(*tables), found)

@@ -216,7 +216,7 @@ class _Checker:
 
     def rows(self) -> list[tuple[int, dict[str, str]]]:
         records = self.frame.to_dict("records")
-        return [(int(r[LINE_COLUMN]), {k: str(v) for k, v in r.items()}) for r in records]
+        return [(int(r[LINE_COLUMN]), {str(k): str(v) for k, v in r.items()}) for r in records]
 
     def non_empty(self, line: int, row: dict[str, str], column: str, what: str) -> None:
         if column in row and not row[column]:
