@@ -32,6 +32,12 @@ RESULT_ROW: dict[str, str] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _default_data_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see the checkout's data/ unless they set FORECAST_DATA_DIR themselves."""
+    monkeypatch.delenv("FORECAST_DATA_DIR", raising=False)
+
+
 @pytest.fixture
 def write_csv(tmp_path: Path) -> Callable[..., Path]:
     """Write ``rows`` (dicts) to ``tmp_path/name`` with ``columns`` (default: the results columns)."""

@@ -17,11 +17,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def elsewhere(tmp_path, monkeypatch):
-    """An empty working directory and no FORECAST_DATA_DIR."""
+    """An empty working directory (FORECAST_DATA_DIR is unset by conftest)."""
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
-    monkeypatch.delenv(paths.DATA_ENV, raising=False)
     return work
 
 
