@@ -70,7 +70,7 @@ def test_enough_rows_with_training_compute(recent: list[dict[str, str]]) -> None
     def with_flop(bench: tuple[str, ...]) -> int:
         return sum(1 for r in recent if r["benchmark"] in bench and r["training_flop"])
 
-    assert with_flop(("imagenet",)) >= 22
+    assert with_flop(("imagenet",)) >= 17
     assert with_flop(("conll2003",)) >= 5
     assert with_flop(("squad11_dev", "squad11_test")) >= 5
 
@@ -94,3 +94,9 @@ def test_no_duplicate_results_and_none_repeated_from_the_curated_file(recent: li
     assert len(keys) == len(set(keys))
     old = {(r["model"], r["benchmark"], r["metric"], r["source"]) for r in _rows(CURATED)[1]}
     assert not old & {(r["model"], r["benchmark"], r["metric"], r["source"]) for r in recent}
+
+
+def test_no_zero_shot_results_in_fine_tuned_series(recent: list[dict[str, str]]) -> None:
+    # Zero-shot transfer (CLIP, ALIGN, BASIC, ...) is a different task from the fine-tuned or
+    # supervised top-1 accuracy of the series; mixing them would bias the compute slope.
+    assert not [r["model"] for r in recent if "zero-shot" in r["model"].lower()]
