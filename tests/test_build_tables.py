@@ -187,11 +187,12 @@ def test_language_model_rows_reviewed(built):
 
 def test_log_and_counts(built, tmp_path):
     res, log = built
-    assert set(log["action"]) == {"merged", "joined", "estimated", "corrected", "dropped"}
+    assert set(log["action"]) == {"merged", "joined", "estimated", "corrected", "dropped", "attributed"}
+    assert (log["action"] == "attributed").sum() == 101
     assert (log["detail"].str.len() > 10).all()
     readme = tmp_path / "README.md"
     readme.write_text(f"head\n{bt.COUNTS_START}\nold\n{bt.COUNTS_END}\ntail\n", encoding="utf-8")
-    bt.update_readme(readme, bt.counts_markdown(res))
+    bt.update_readme(readme, {"results": bt.counts_markdown(res)})
     text = readme.read_text(encoding="utf-8")
     assert "old" not in text and f"{len(res):,} rows" in text and text.endswith("tail\n")
     assert "| object_detection |" in text
