@@ -147,6 +147,13 @@ def test_shipped_results_pass(tmp_path):
         # Regularized LSTM En-Fr carrying the Penn Treebank language model's figure
         ({"model": "Regularized LSTM", "benchmark": "wmt14_en_fr"}, {"training_flop": "9.1e16"},
          "training_flop", "warning"),
+        # GPT2-Large+LHOPT: training compute 3,400x its own 6ND (the row the build drops), restored
+        ({"model": "Megatron-LM (355M)"},
+         {"append": "yes", "model": "GPT2-Large+LHOPT", "value": "32.5", "publication_date": "2021-06-02",
+          "training_flop": "1.6e21", "source": "arXiv:2106.00958",
+          "compute_note": "Epoch AI training compute (Ho et al. 2024 data); 6ND inputs: N=7.6e+08 parameters, "
+                          "D=1.03e+08 tokens x 1 epochs"},
+         "training_flop", "warning"),
         # a dev result filed as test (SRU)
         ({"model": "SRU", "metric": "f1"}, {"benchmark": "squad11_test", "append": "yes"}, "benchmark", "warning"),
     ],
