@@ -1,8 +1,9 @@
 """The canonical vocabulary of the curated tables: domains, benchmarks, metrics and columns.
 
 Every importer writes, and every loader checks, exactly this vocabulary. A result row is one
-(model, benchmark, metric) triple. ``value`` is stored as published, on the metric's own scale
-(percent for accuracies, AP, F1, EM and error rates; 0-100 for BLEU; perplexity as is).
+(model, benchmark, metric, source): results of different papers may share a model name. ``value``
+is stored as published, on the metric's own scale (percent for accuracies, AP, F1, EM and error
+rates; 0-100 for BLEU; perplexity as is).
 """
 
 from __future__ import annotations

@@ -84,8 +84,13 @@ def test_dev_value_filed_as_test_warns(write_csv, result_row):
     qa = {"domain": "question_answering", "metric": "f1", "value": "80.2", "source": "arXiv:1709.02755"}
     rows = [result_row(model="SRU", benchmark="squad11_dev", **qa),
             result_row(model="SRU", benchmark="squad11_test", **qa)]
-    warnings = problems(write_csv(rows), "warning")
-    assert [w for w in warnings if ":3: column 'benchmark'" in w and "dev" in w]
+    path = write_csv(rows)
+    assert [w for w in problems(path, "warning") if f"{path}:3: column 'benchmark'" in w and "dev" in w]
+    other = [result_row(model="CenterMask+VoVNetV2-57", benchmark="coco_minival", domain="object_detection",
+                        metric="box_ap", value="44.6", source="arXiv:1911.06667"),
+             result_row(model="CenterMask + X-101", benchmark="coco_test_dev", domain="object_detection",
+                        metric="box_ap", value="44.6", source="arXiv:1911.06667")]
+    assert not [w for w in problems(write_csv(other, name="o.csv"), "warning") if "dev-set" in w]
 
 
 def test_warnings_exit_0_errors_exit_1(write_csv, result_row, capsys):

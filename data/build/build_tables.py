@@ -107,7 +107,9 @@ PAPER_ESTIMATES: dict[tuple[str, str, str | None], tuple[float, str, str]] = {
         "T5-3B final model, pre-trained 2^20 steps x 2048 sequences x 512 tokens (~1.1e12 tokens, Raffel "
         "et al. Sec. 3.7); estimated as the T5-11B figure for the same recipe (3.3e22 FLOP, Chung et al. "
         "2022 arXiv:2210.11416, as used by Epoch) x 2.8B/11B parameters = 8.4e21; fine-tuning not "
-        "included. Epoch's 'T5-3B' (8.7e20) is the 2^35-token ablation recipe, not this model",
+        "included; consistent with 3 x N x 1e12 input tokens x 1.22 (encoder and decoder each hold about half "
+        "the parameters, ~114 target tokens per 512 inputs) = 1.0e22. Epoch's 'T5-3B' (8.7e20) is the "
+        "2^35-token ablation recipe, not this model",
         "arXiv:1910.10683",
     ),
 }

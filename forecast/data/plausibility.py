@@ -58,7 +58,8 @@ SHARED_FIGURE_WORDS = ("pre-training", "pretraining", "backbone")
 """A ``compute_note`` with one of these words marks a figure legitimately shared by several models."""
 
 DEV_OF_TEST: dict[str, str] = {"squad11_test": "squad11_dev", "coco_test_dev": "coco_minival"}
-"""Test benchmark -> its dev split: the same paper's same value on both is a warning."""
+"""Test benchmark -> its dev split: the same model of the same paper with the same value on both
+(model names compared on letters and digits only) is a warning."""
 
 _ARXIV_NEW = re.compile(r"^arXiv:(\d{2})(\d{2})\.\d{4,5}$")
 _SCALE = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
@@ -168,8 +169,8 @@ def check_results(name: str, frame: pd.DataFrame, line_column: str = "line") -> 
         problems.append(Problem(name, line, column, message, severity))
 
     seen: dict[tuple[str, float], tuple[int, str, str, str]] = {}
-    test_rows: list[tuple[int, tuple[str, str, str, str]]] = []
-    dev_values: set[tuple[str, str, str, str]] = set()
+    test_rows: list[tuple[int, tuple[str, str, str, str, str]]] = []
+    dev_values: set[tuple[str, str, str, str, str]] = set()
     for rec in frame.to_dict("records"):
         line = int(rec[line_column])
         row = {k: str(v) for k, v in rec.items()}
@@ -193,7 +194,9 @@ def check_results(name: str, frame: pd.DataFrame, line_column: str = "line") -> 
         if message:
             add(line, "value", message, "warning")
         bench = row.get("benchmark", "")
-        key = (DEV_OF_TEST.get(bench, bench), row.get("source", ""), row.get("metric", ""), row.get("value", ""))
+        model_key = re.sub(r"[^a-z0-9]", "", row.get("model", "").lower())
+        key = (DEV_OF_TEST.get(bench, bench), row.get("source", ""), row.get("metric", ""), row.get("value", ""),
+               model_key)
         if bench in DEV_OF_TEST:
             test_rows.append((line, key))
         elif bench in DEV_OF_TEST.values():
@@ -213,8 +216,8 @@ def check_results(name: str, frame: pd.DataFrame, line_column: str = "line") -> 
                     f"{first[0]}), {what}: a copied figure?", "warning")
     for line, key in test_rows:
         if key in dev_values:
-            add(line, "benchmark", f"{key[2]} {key[3]} is also the dev-set result of {key[1]} on {key[0]}: a dev "
-                "result filed as test?", "warning")
+            add(line, "benchmark", f"{key[2]} {key[3]} is also this model's dev-set result in {key[1]} on {key[0]}: "
+                "a dev result filed as test?", "warning")
     return problems
 
 
