@@ -634,6 +634,8 @@ def read_curated(folder: Path) -> pd.DataFrame:
         missing = [c for c in RESULTS_COLUMNS if c not in df.columns]
         if missing:
             raise SystemExit(f"{f}: missing columns {missing}")
+        if "notes" not in df.columns:
+            df["notes"] = ""
         df["curated_file"] = f.name
         frames.append(df)
     return pd.concat(frames, ignore_index=True)
