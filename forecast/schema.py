@@ -1,8 +1,9 @@
 """The canonical vocabulary of the curated tables: domains, benchmarks, metrics and columns.
 
 Every importer writes, and every loader checks, exactly this vocabulary. A result row is one
-(model, benchmark, metric) triple. ``value`` is stored as published, on the metric's own scale
-(percent for accuracies, AP, F1, EM and error rates; 0-100 for BLEU; perplexity as is).
+(model, benchmark, metric, source): results of different papers may share a model name. ``value``
+is stored as published, on the metric's own scale (percent for accuracies, AP, F1, EM and error
+rates; 0-100 for BLEU; perplexity as is).
 """
 
 from __future__ import annotations
@@ -106,7 +107,39 @@ RESULTS_COLUMNS: tuple[str, ...] = (
 )
 """Required columns of ``results.csv`` (extra columns are allowed and kept)."""
 
-RESULTS_OPTIONAL_COLUMNS: tuple[str, ...] = ("extra_training_data", "notes")
+RESULTS_OPTIONAL_COLUMNS: tuple[str, ...] = ("extra_training_data", "notes", "tokenization", "lm_setting")
+"""Optional columns. ``tokenization`` (language-model rows): ``word`` (the benchmark's own word
+vocabulary) or ``subword`` (BPE/WordPiece: perplexities not comparable with word-level ones unless
+the paper renormalised them per word); ``lm_setting``: ``trained`` (on the benchmark's training set),
+``fine_tuned``, ``zero_shot`` or ``mixed``."""
+
+
+@dataclass(frozen=True)
+class Ceiling:
+    """A score no better than which a result is plausible: human agreement or label noise."""
+
+    value: float
+    what: str
+    citation: str
+
+
+CEILINGS: dict[tuple[str, str], Ceiling] = {
+    ("imagenet", "top1_accuracy"): Ceiling(
+        94.0, "label-noise ceiling",
+        "Northcutt et al. 2021, arXiv:2103.14749: ~6% of ImageNet validation labels are wrong"),
+    ("imagenet", "top1_error"): Ceiling(
+        6.0, "label-noise floor",
+        "Northcutt et al. 2021, arXiv:2103.14749: ~6% of ImageNet validation labels are wrong"),
+    ("squad11_dev", "f1"): Ceiling(91.2, "human performance", "Rajpurkar et al. 2016, arXiv:1606.05250"),
+    ("squad11_test", "f1"): Ceiling(91.2, "human performance", "Rajpurkar et al. 2016, arXiv:1606.05250"),
+    ("squad11_dev", "exact_match"): Ceiling(82.3, "human performance", "Rajpurkar et al. 2016, arXiv:1606.05250"),
+    ("squad11_test", "exact_match"): Ceiling(82.3, "human performance", "Rajpurkar et al. 2016, arXiv:1606.05250"),
+    ("conll2003", "f1"): Ceiling(
+        95.0, "label-noise ceiling",
+        "Wang et al. 2019 (CrossWeigh), arXiv:1909.01441: ~5% of CoNLL-2003 test sentences have label mistakes"),
+}
+"""Human-performance or label-noise ceilings per (benchmark, metric): a better score is a warning
+(:mod:`forecast.data.plausibility`). BLEU and box AP have no such ceiling."""
 
 NOTABLE_COLUMNS: tuple[str, ...] = (
     "model",

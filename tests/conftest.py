@@ -1,4 +1,4 @@
-"""Shared fixtures: headless plotting, small CSV writers."""
+"""Shared fixtures: headless plotting, the public data files, small CSV writers."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ except ImportError:  # pragma: no cover
     pass
 
 from forecast import schema
+from tests.public_data import SKIP_REASON, public_data_dir
 
 RESULT_ROW: dict[str, str] = {
     "model": "ResNet-50",
@@ -30,6 +31,15 @@ RESULT_ROW: dict[str, str] = {
     "source": "https://arxiv.org/abs/1512.03385",
     "compute_source": "Epoch AI",
 }
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The public data files the tables are built from (``FORECAST_PUBLIC_DATA``); skip when not given."""
+    folder = public_data_dir()
+    if folder is None:
+        pytest.skip(SKIP_REASON)
+    return folder
 
 
 @pytest.fixture(autouse=True)

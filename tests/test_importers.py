@@ -1,5 +1,4 @@
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -9,12 +8,10 @@ import pytest
 from forecast.data import importers as imp
 from forecast.errors import DataError
 from forecast.schema import NOTABLE_COLUMNS, RESULTS_COLUMNS
+from tests.public_data import SKIP_REASON, public_data_dir
 
-# The public data files the tables are built from are not in the repository: give their folder.
-PUBLIC_DATA = os.environ.get("FORECAST_PUBLIC_DATA", "")
-SHARED = Path(PUBLIC_DATA)
-needs_shared = pytest.mark.skipif(not (PUBLIC_DATA and SHARED.is_dir()),
-                                  reason="set FORECAST_PUBLIC_DATA to the folder of public data files to run")
+SHARED = public_data_dir() or Path("public-data-not-given")
+needs_shared = pytest.mark.skipif(public_data_dir() is None, reason=SKIP_REASON)
 
 PWC_HEADER = "category,task,dataset,model_name,paper_title,paper_url,paper_date,metric,value\n"
 
@@ -44,6 +41,41 @@ def test_epoch_domain_rule():
     assert imp.epoch_domain("Document classification,Named entity recognition") == "named_entity_recognition"
     assert imp.epoch_domain("Proteins") == "other"
     assert imp.epoch_domain(float("nan")) == "other"
+
+
+def test_epoch_domain_knows_both_spellings():
+    for spelling in ("Language modelling", "Language modeling", "Language modeling/generation",
+                     "Japanese language modeling"):
+        assert imp.epoch_domain(f"{spelling},Question answering,Translation") == "language_modeling", spelling
+    assert imp.unknown_tasks("Language modeling,Question answering") == []
+
+
+def test_import_epoch_warns_for_unknown_task_labels(tmp_path, caplog):
+    text = EPOCH.replace("Image classification,2015", '"Image classification,Telepathy",2015')
+    with caplog.at_level("WARNING", logger="forecast.data.importers"):
+        df = imp.import_epoch(write(tmp_path / "e.csv", text))
+    assert df.attrs["unknown_tasks"] == {"Telepathy": 2}
+    assert df.attrs["import_summary"]["unknown_task_labels"] == 1
+    assert "e.csv:2:Task: unknown task label 'Telepathy'" in caplog.text
+
+
+HW_CSV = (
+    "Hardware name,Release date,TDP (W),Tensor-FP16/BF16 performance (FLOP/s),"
+    "FP32 (single precision) performance (FLOP/s)\n"
+    "NVIDIA H100 SXM5 80GB,2022-03-22,700,9.89e14,6.69e13\n"
+)
+PRICES_CSV = (
+    "Price source,Price date,Hardware model,Price per chip-hour (on-demand),Price per chip-hour (1-year CUD),"
+    "Price per chip-hour (3-year CUD),Price (hardware purchase),Notes,Number of GPUs\n"
+    'https://example.org/dgx,2023-05-29,NVIDIA H100 SXM5 80GB,,,,33750,"DGX, 8 GPU: $270,000 / 8",8\n'
+    "https://example.org/one,2025-03-03,NVIDIA H100 SXM5 80GB,,,,31250,,1\n"
+)
+
+
+def test_purchase_price_is_never_divided_again(tmp_path):
+    pr = imp.import_prices(write(tmp_path / "p.csv", PRICES_CSV), write(tmp_path / "h.csv", HW_CSV))
+    assert pr["price_usd"].tolist() == [33750.0, 31250.0]
+    assert "per-chip price of a 8-chip system" in pr.iloc[0]["notes"]
 
 
 # ---------------------------------------------------------------- Epoch
@@ -201,6 +233,10 @@ def test_write_table_atomic(tmp_path, monkeypatch):
 def test_real_epoch():
     df = imp.import_epoch(SHARED / "epoch_ai_models_2024-11.csv", since="2010-01-01")
     assert len(df) >= 300 and (df["training_flop"] > 0).all()
+    assert df.attrs["unknown_tasks"] == {}
+    vision = df["epoch_task"].str.contains("Image classification|Object detection")
+    lm_tasks = df["epoch_task"].str.contains(r"(?:^|,)\s*Language model", case=False) & ~vision
+    assert (df.loc[lm_tasks, "domain"] == "language_modeling").all()
     assert df["publication_date"].min() >= "2010-01-01"
 
 
@@ -223,5 +259,8 @@ def test_real_prices_and_lm():
     )
     assert set(pr["price_kind"]) == {"cloud_on_demand", "cloud_committed", "purchase"}
     assert np.isfinite(pr["peak_flops"].astype(float)).sum() >= 40
+    purchase = pr[pr["price_kind"] == "purchase"]
+    dgx = purchase[(purchase["chip"] == "NVIDIA H100 SXM5 80GB") & (purchase["price_date"] == "2023-05-29")]
+    assert dgx["price_usd"].tolist() == [33750.0]  # "$270,000 / 8", stated per GPU by Epoch
     lm = imp.import_epoch_lm(SHARED / "epoch_lm_benchmark_perplexity.csv")
     assert lm.attrs["import_summary"]["quirk_cells"] == 1 and (lm["training_flop"] > 0).all()

@@ -10,7 +10,7 @@ import pytest
 
 from forecast import paths
 from forecast.cli import main
-from forecast.data.load import default_data_paths
+from forecast.data.load import default_data_paths, tables_in
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -67,6 +67,7 @@ def test_environment_beats_working_directory_and_explicit_beats_both(elsewhere, 
     monkeypatch.setenv(paths.DATA_ENV, str(from_env))
     assert paths.data_dir() == from_env
     assert default_data_paths().prices == from_env / "compute_prices.csv"
+    assert tables_in(elsewhere).results == elsewhere / "results.csv"
     assert paths.data_dir(elsewhere / "given") == elsewhere / "given"
     monkeypatch.setenv(paths.DATA_ENV, "")
     assert paths.data_dir() == elsewhere / "data"

@@ -24,9 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("check", choices=(*CHECKS, "all"), help="which check to run ('all' runs the four)")
-    p.add_argument("--spec", default=None, help="model spec (default: ./models/default.toml, else the packaged one)")
-    p.add_argument("--data-dir", default=None, help="folder holding the tables (default: $FORECAST_DATA_DIR, "
-                                                    "else ./data, else the packaged tables)")
+    p.add_argument("--spec", default="models/default.toml", help="model spec (default: models/default.toml)")
+    p.add_argument("--data-root", default=None, help="directory holding data/ (default: the repository)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="existing Dask scheduler address")
     p.add_argument("--workers", type=int, default=None, help="local Dask worker processes (default: CPUs)")
     p.add_argument("--serial", action="store_true", help="no Dask: run the fits one after another")
@@ -43,7 +42,6 @@ def handle(args: argparse.Namespace) -> int:
     """Run the chosen checks and write validation.json."""
     from forecast.config import load_spec
     from forecast.data.load import data_hash, default_data_paths, load_notable, load_prices, load_results
-    from forecast.paths import default_spec_path
     from forecast.validation import validation_markdown, write_validation_json
     from forecast.validation.backtest import run_backtest
     from forecast.validation.links import run_links
@@ -51,8 +49,8 @@ def handle(args: argparse.Namespace) -> int:
     from forecast.validation.recovery import run_recovery
     from forecast.validation.sensitivity import run_sensitivity
 
-    spec = load_spec(args.spec or default_spec_path())
-    paths = default_data_paths(args.data_dir)
+    spec = load_spec(args.spec)
+    paths = default_data_paths(args.data_root)
     results, notable, prices = (
         load_results(paths.results),
         load_notable(paths.notable),

@@ -225,13 +225,15 @@ EPOCH_REQUIRED = ("System", "Domain", "Task", "Publication date", "Training comp
 LM_TASKS = frozenset(
     {
         "language modelling",
-        "language modeling",
         "language modelling/generation",
         "language generation",
+        "japanese language modelling",
         "chat",
         "text autocompletion",
     }
 )
+"""General language-model tasks, in the British spelling (:func:`task_key` folds "modeling")."""
+
 TASK_DOMAINS: dict[str, str] = {
     "image classification": "image_classification",
     "object detection": "object_detection",
@@ -241,17 +243,104 @@ TASK_DOMAINS: dict[str, str] = {
     "machine translation": "machine_translation",
 }
 
+OTHER_TASKS = frozenset(
+    {
+        # Epoch task labels (Nov 2024 snapshot) checked by hand to belong to none of the domains
+        "3d reconstruction", "3d segmentation", "action recognition", "allergenic protein prediction",
+        "animal (human/non-human) imitation", "antifreeze protein prediction", "architecture search", "atari",
+        "audio classification", "audio generation", "audio question answering", "audio speech recognition",
+        "automated theorem proving", "backgammon", "binary classification", "blackjack", "block stacking",
+        "capture the flag", "cell segmentation", "character recognition", "checkers", "chess",
+        "click-through rate prediction", "cloud monitoring / analysis", "code autocompletion", "code generation",
+        "collaborative filtering", "corner detection", "crop mapping / segmentation", "crystal discovery",
+        "dota", "digit recognition", "dimensionality reduction", "diplomacy", "document classification",
+        "document representation", "dota 2", "drug discovery", "drug target interaction prediction",
+        "entity embedding", "enzyme-catalyzed reaction classification", "face detection", "face recognition",
+        "face verification", "flood mapping", "geometry", "go", "hanabi", "helicopter driving", "hide and seek",
+        "image captioning", "image clustering", "image completion", "image embedding", "image generation",
+        "image representation", "image segmentation", "image super-resolution", "instruction interpretation",
+        "language structure modelling", "mathematical simulation", "maze solving",
+        "mean ribosome load prediction", "medical diagnosis", "molecular screening", "morse translation",
+        "mortality prediction", "movie ratings", "ms pacman", "neural architecture search for computer vision",
+        "next sentence prediction", "numerical simulation", "object recognition", "open ended play",
+        "other biological modelling", "other image analysis", "part-of-speech tagging",
+        "pattern classification", "pattern recognition", "periodic function approximation",
+        "person re-identification", "person retrieval", "pokemon battles", "poker", "pole balancing",
+        "pose estimation", "prediction of diabetic heart failure (dhf)", "prediction of duration of hospital stay",
+        "prediction of onset of pancreatic cancer (paca)", "protein classification",
+        "protein contact and distance prediction", "protein design", "protein embedding",
+        "protein fold classification", "protein folding prediction", "protein function prediction",
+        "protein generation", "protein interaction prediction", "protein inverse folding",
+        "protein ligand binding affinity prediction", "protein ligand contact prediction",
+        "protein localization prediction", "protein or nucleotide language model (plm/nlm)",
+        "protein pathogenicity prediction", "protein property prediction", "protein question answering",
+        "protein representation learning", "protein structure comparison",
+        "protein structure similarity prediction", "protein-rna binding affinity prediction", "proteins",
+        "quantitative reasoning", "rna sequence generation", "rna splice-site prediction",
+        "rna structure prediction", "rna-protein interaction prediction", "recommender system", "regression",
+        "relation extraction", "representation learning", "robotic manipulation", "route finding", "search",
+        "self-driving car", "semantic embedding", "semantic search", "semantic segmentation",
+        "sentiment classification", "sequence memorization", "shogi", "speech completion",
+        "speech recognition", "speech synthesis", "sports", "starcraft", "stratego",
+        "synthetic accessibility model", "system control", "table tasks", "text classification",
+        "text summarization", "text to speech", "text-to-image", "tic tac toe", "transcription",
+        "triplet completion", "verb conjugation", "video", "video classification", "video compression",
+        "video description", "video generation", "vision-language generation", "visual puzzles",
+        "visual question answering", "voice identification", "weather prediction", "wildfire mapping",
+        "word alignment", "word sense disambiguation", "zero-shot image classification", "text",
+    }
+)
+"""Epoch task labels known to map to ``other``; any label outside these, :data:`LM_TASKS` and
+:data:`TASK_DOMAINS` is unknown and :func:`import_epoch` warns about it."""
+
+
+def task_key(label: object) -> str:
+    """Normalised Epoch task label: lowercase, stripped, American "modeling" folded to "modelling".
+
+    Parameters
+    ----------
+    label
+        One task label from Epoch's comma-separated ``Task`` cell.
+
+    Returns
+    -------
+    str
+        The key used by :func:`epoch_domain` (``"Language modeling"`` -> ``"language modelling"``).
+    """
+    return re.sub(r"\bmodeling\b", "modelling", str(label).strip().strip('"').strip().lower())
+
+
+def unknown_tasks(task: object) -> list[str]:
+    """Task labels in an Epoch ``Task`` cell that the domain rule does not know (see :data:`OTHER_TASKS`).
+
+    Parameters
+    ----------
+    task
+        Epoch's ``Task`` cell.
+
+    Returns
+    -------
+    list of str
+        The unknown labels as written (empty when every label is known).
+    """
+    if task is None or (isinstance(task, float) and math.isnan(task)):
+        return []
+    known = LM_TASKS | OTHER_TASKS | set(TASK_DOMAINS)
+    return [t.strip() for t in str(task).split(",") if t.strip() and task_key(t) not in known]
+
 
 def epoch_domain(task: object) -> str:
     """Map Epoch's comma-separated ``Task`` cell to one of :data:`forecast.schema.NOTABLE_DOMAINS`.
 
-    The rule, applied to the tasks in Epoch's order:
+    The rule, applied to the tasks in Epoch's order (labels compared by :func:`task_key`, so both
+    spellings "Language modelling" and "Language modeling" are known):
 
     1. the first vision task listed ('Image classification' -> image_classification,
        'Object detection' -> object_detection) decides;
     2. otherwise, any general language-model task ('Language modelling', 'Language modelling/
-       generation', 'Language generation', 'Chat', 'Text autocompletion') -> language_modeling,
-       because general-purpose LLMs also list question answering or translation as uses;
+       generation', 'Language generation', 'Japanese language modelling', 'Chat',
+       'Text autocompletion') -> language_modeling, because general-purpose LLMs also list
+       question answering or translation as uses;
     3. otherwise the first of 'Named entity recognition', 'Question answering', 'Translation'
        listed decides;
     4. everything else -> other.
@@ -268,7 +357,7 @@ def epoch_domain(task: object) -> str:
     """
     if task is None or (isinstance(task, float) and math.isnan(task)):
         return "other"
-    tasks = [t.strip().strip('"').strip().lower() for t in str(task).split(",")]
+    tasks = [task_key(t) for t in str(task).split(",")]
     for t in tasks:
         if t in ("image classification", "object detection"):
             return TASK_DOMAINS[t]
@@ -311,13 +400,17 @@ def import_epoch(path: str | Path, *, since: str | None = None) -> pd.DataFrame:
         "dropped_no_compute": 0,
         "dropped_no_date": 0,
         "dropped_before_since": 0,
+        "unknown_task_labels": 0,
     }
+    unknown: dict[str, int] = {}
 
     def col(rec: dict[Any, Any], name: str) -> str:
         return str(rec.get(name, "") or "")
 
     for rec in raw.to_dict("records"):
         line = int(rec[LINE])
+        for label in unknown_tasks(rec["Task"]):
+            unknown.setdefault(label, line)
         flop = _number(path, line, "Training compute (FLOP)", rec["Training compute (FLOP)"], problems)
         date = _date(path, line, "Publication date", rec["Publication date"], problems)
         params = _number(path, line, "Parameters", col(rec, "Parameters"), problems)
@@ -401,7 +494,13 @@ def import_epoch(path: str | Path, *, since: str | None = None) -> pd.DataFrame:
     ]
     df = pd.DataFrame(out, columns=cols)
     summary["rows_kept"] = len(df)
-    return _summarise(df, f"import_epoch({path})", summary)
+    summary["unknown_task_labels"] = len(unknown)
+    for label, line in unknown.items():
+        log.warning("%s:%d:Task: unknown task label %r: mapped to 'other' (add it to OTHER_TASKS, "
+                    "LM_TASKS or TASK_DOMAINS in forecast/data/importers.py)", path, line, label)
+    df = _summarise(df, f"import_epoch({path})", summary)
+    df.attrs["unknown_tasks"] = dict(unknown)
+    return df
 
 
 # --------------------------------------------------------------------------------------------
@@ -770,13 +869,71 @@ def import_openai_efficiency(path: str | Path) -> pd.DataFrame:
 
 LM_PPL_COLUMNS = {"wikitext103": "Perplexity (WT103)", "ptb": "Perplexity (PTB)"}
 
+ONE_PASS_NOTE = "epochs not stated: 6ND of one pass over the data, a lower bound"
+"""Written into ``compute_note`` when Ho et al. give no epoch count (D is then the data set size)."""
+
+SUBWORD_BASE_MODELS = frozenset({"gpt", "gpt-neo", "opt", "llama", "glm", "nlg", "bert"})
+"""Ho et al. ``Base Model`` families whose tokenizers are sub-word (BPE/WordPiece/SentencePiece)."""
+
+SUBWORD_MIN_TOKENS = 1e9
+"""A model pre-trained on more tokens than this used a sub-word vocabulary (no word-level LM
+benchmark has a training set this large: WikiText-103 103M, PTB 0.9M tokens)."""
+
+
+def lm_tokenization(base_model: str, dataset_tokens: float) -> str:
+    """``"subword"`` or ``"word"``: how a Ho et al. language model tokenized its text.
+
+    Parameters
+    ----------
+    base_model
+        Ho et al.'s ``Base Model`` cell (e.g. ``"GPT"``, ``"LSTM"``, ``"Transformer-XL"``).
+    dataset_tokens
+        Ho et al.'s ``Dataset Size`` (training tokens, NaN if unknown).
+
+    Returns
+    -------
+    str
+        ``"subword"`` for GPT/OPT/LLaMA/GLM/BERT-family models or pre-training on more than
+        :data:`SUBWORD_MIN_TOKENS` tokens, else ``"word"`` (the benchmark's own word vocabulary).
+    """
+    big = np.isfinite(dataset_tokens) and dataset_tokens > SUBWORD_MIN_TOKENS
+    return "subword" if base_model.strip().lower() in SUBWORD_BASE_MODELS or big else "word"
+
+
+def lm_setting(zero_shot: str, finetune_tokens: float, name: str) -> str:
+    """How a Ho et al. model met the benchmark: ``zero_shot``, ``fine_tuned``, ``mixed`` or ``trained``.
+
+    Parameters
+    ----------
+    zero_shot
+        Ho et al.'s ``Zero-shot?`` cell (``1.0`` yes, ``0.5`` partly, ``0.0`` no).
+    finetune_tokens
+        ``Finetune Dataset Size`` (NaN or 0 when none).
+    name
+        System name (``"(finetuned ...)"`` in the name also counts as fine-tuned).
+
+    Returns
+    -------
+    str
+        ``trained`` means trained on the benchmark's own training set only.
+    """
+    z = zero_shot.strip()
+    if z in ("1", "1.0"):
+        return "zero_shot"
+    if z == "0.5":
+        return "mixed"
+    tuned = np.isfinite(finetune_tokens) and finetune_tokens > 0
+    return "fine_tuned" if tuned or "finetuned" in name.lower().replace("-", "") else "trained"
+
 
 def import_epoch_lm(path: str | Path) -> pd.DataFrame:
     """Import Epoch's LM benchmark data (Ho et al. 2024) as results rows with training compute.
 
     Quirks handled: 0 means missing (in compute and perplexity); a ``6ND`` cell ``9.undefined``
     is treated as missing; training compute is ``Training compute (FLOP)`` when present, else
-    ``6ND`` (noted in ``compute_note``).
+    ``6ND`` (noted in ``compute_note``). The 6ND inputs (parameters, tokens, epochs) are written
+    into ``compute_note`` as ``6ND inputs: N=<params> parameters, D=<tokens> tokens x <E> epochs``
+    so that :mod:`forecast.data.plausibility` can recompute them.
 
     Parameters
     ----------
@@ -786,14 +943,23 @@ def import_epoch_lm(path: str | Path) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`forecast.schema.RESULTS_COLUMNS` plus ``notes, link``; ``source`` the arXiv
-        id from the ``Link`` column (else the link).
+        Columns :data:`forecast.schema.RESULTS_COLUMNS` plus ``notes, link, tokenization``
+        (:func:`lm_tokenization`), ``lm_setting`` (:func:`lm_setting`), ``flop_6nd`` (the 6ND
+        column, NaN if missing), ``parameters`` and ``compute_from_6nd`` (True when training
+        compute is the 6ND column); ``source`` the arXiv id from the ``Link`` column (else the link).
     """
     raw = read_csv_lines(path, ("System", "Publication date", "Link"))
     problems: list[Problem] = []
     out = _empty_results()
-    out["link"] = []
+    extra = ("link", "tokenization", "lm_setting", "flop_6nd", "parameters", "compute_from_6nd")
+    for c in extra:
+        out[c] = []
     summary = {"rows_read": len(raw), "dropped_no_date": 0, "dropped_no_compute": 0, "quirk_cells": 0}
+
+    def num(rec: dict[Any, Any], line: int, col: str) -> float:
+        v = _number(path, line, col, rec.get(col, ""), problems)
+        return v if np.isfinite(v) and v > 0 else float("nan")
+
     for rec in raw.to_dict("records"):
         line = int(rec[LINE])
         date = _date(path, line, "Publication date", rec["Publication date"], problems)
@@ -802,12 +968,16 @@ def import_epoch_lm(path: str | Path) -> pd.DataFrame:
         if "Training Compute" in rec:
             flop = _number(path, line, "Training Compute", rec["Training Compute"], problems)
             note = "Epoch AI training compute (Ho et al. 2024 data)"
-        if not (np.isfinite(flop) and flop > 0) and "Inferred_compute (6ND)" in rec:
-            cell = str(rec["Inferred_compute (6ND)"]).strip()
-            if "undefined" in cell:
-                summary["quirk_cells"] += 1
-                cell = ""
-            flop = _number(path, line, "Inferred_compute (6ND)", cell, problems)
+        cell = str(rec.get("Inferred_compute (6ND)", "")).strip()
+        if "undefined" in cell:
+            summary["quirk_cells"] += 1
+            cell = ""
+        six = _number(path, line, "Inferred_compute (6ND)", cell, problems)
+        six = six if np.isfinite(six) and six > 0 else float("nan")
+        from_6nd = False
+        if not (np.isfinite(flop) and flop > 0) and np.isfinite(six):
+            flop = six
+            from_6nd = True
             note = "6 x parameters x training tokens (6ND column of Ho et al. 2024 data)"
         if not (np.isfinite(flop) and flop > 0):
             summary["dropped_no_compute"] += 1
@@ -815,6 +985,16 @@ def import_epoch_lm(path: str | Path) -> pd.DataFrame:
         if date is None:
             summary["dropped_no_date"] += 1
             continue
+        params = num(rec, line, "Parameters")
+        tokens = num(rec, line, "Dataset Size")
+        epochs = num(rec, line, "Epoch")
+        if np.isfinite(params) and np.isfinite(tokens):
+            note += f"; 6ND inputs: N={params:.3g} parameters, D={tokens:.3g} tokens"
+            note += f" x {epochs:g} epochs" if np.isfinite(epochs) else f" ({ONE_PASS_NOTE})"
+        base = str(rec.get("Base Model", ""))
+        name = clean_name(rec["System"])
+        tok = lm_tokenization(base, tokens)
+        setting = lm_setting(str(rec.get("Zero-shot?", "")), num(rec, line, "Finetune Dataset Size"), name)
         link = str(rec.get("Link", "")).strip()
         for bench, col in LM_PPL_COLUMNS.items():
             if col not in rec:
@@ -823,7 +1003,7 @@ def import_epoch_lm(path: str | Path) -> pd.DataFrame:
             if not (np.isfinite(ppl) and ppl > 0):
                 continue
             for c, v in (
-                ("model", clean_name(rec["System"])),
+                ("model", name),
                 ("domain", "language_modeling"),
                 ("benchmark", bench),
                 ("metric", "perplexity"),
@@ -834,8 +1014,13 @@ def import_epoch_lm(path: str | Path) -> pd.DataFrame:
                 ("compute_note", note),
                 ("source", arxiv_id(link) or link),
                 ("compute_source", EPOCH_LM_SOURCE),
-                ("notes", ""),
+                ("notes", f"{tok}-level tokenization; {setting.replace('_', '-')}"),
                 ("link", link),
+                ("tokenization", tok),
+                ("lm_setting", setting),
+                ("flop_6nd", six),
+                ("parameters", params),
+                ("compute_from_6nd", from_6nd),
             ):
                 out[c].append(v)
     _raise_if(problems)
@@ -873,8 +1058,8 @@ def import_prices(
     """Import Epoch's hardware prices joined with Epoch's ML hardware specs.
 
     One row per price: on-demand, 1-year and 3-year committed cloud prices (USD per chip-hour)
-    and purchase prices (USD per chip; a system price for ``Number of GPUs`` > 1 chips is divided
-    by that number, noted) are separate rows.
+    and purchase prices (USD per chip: Epoch's ``Price (hardware purchase)`` is already per chip
+    for systems of ``Number of GPUs`` > 1 chips, so it is never divided again; noted) are separate rows.
 
     Parameters
     ----------
@@ -957,8 +1142,9 @@ def import_prices(
             any_price = True
             notes = [what] if what else []
             if kind == "purchase" and np.isfinite(n_gpu) and n_gpu > 1:
-                price = price / n_gpu
-                notes.append(f"system price divided by {int(n_gpu)} chips")
+                # Epoch states purchase prices per chip already (e.g. "$149,000 DGX-1 ... Dividing by
+                # 8, the price per GPU is $18,625"): never divide by the chip count again.
+                notes.append(f"per-chip price of a {int(n_gpu)}-chip system as stated by Epoch")
             if str(rec.get("Notes", "")).strip():
                 notes.append("Epoch note: " + clean_name(rec["Notes"]))
             peak, prec = _peak(chip_spec) if chip_spec else (float("nan"), "")

@@ -40,15 +40,28 @@ class DataPaths(NamedTuple):
     prices: Path
 
 
-def default_data_paths(data_dir: str | Path | None = None) -> DataPaths:
-    """Return the paths of the tables (``results``, ``notable``, ``prices``) in ``data_dir``.
+def repository_root() -> Path:
+    """Return the repository root: the parent directory of the ``forecast`` package."""
+    return Path(__file__).resolve().parents[2]
 
-    ``results.csv``, ``notable_models.csv`` and ``compute_prices.csv`` in ``data_dir``; ``None`` resolves
-    the folder with :func:`forecast.paths.data_dir` (``FORECAST_DATA_DIR``, then ``./data``, then the
-    packaged tables). The files need not exist.
+
+def tables_in(folder: str | Path | None = None) -> DataPaths:
+    """Return the paths of ``results.csv``, ``notable_models.csv`` and ``compute_prices.csv`` in ``folder``.
+
+    ``None`` resolves the folder with :func:`forecast.paths.data_dir` (``FORECAST_DATA_DIR``, then
+    ``./data``, then the packaged tables). The files need not exist.
     """
-    data = paths.data_dir(data_dir)
+    data = paths.data_dir(folder)
     return DataPaths(*(data / name for name in paths.TABLE_FILES))
+
+
+def default_data_paths(root: str | Path | None = None) -> DataPaths:
+    """Return the paths of the tables (``results``, ``notable``, ``prices``) in ``root/data``.
+
+    ``root`` is a folder holding ``data/`` (a checkout); ``None`` resolves the tables' folder with
+    :func:`forecast.paths.data_dir`, as :func:`tables_in` does.
+    """
+    return tables_in(Path(root) / "data" if root is not None else None)
 
 
 def data_hash(*paths: str | Path) -> str:
@@ -168,7 +181,7 @@ def load_training_tables(data_dir: str | Path | None = None) -> TrainingTables:
 
     Raises :class:`~forecast.errors.DataError` naming every problem in every file.
     """
-    tables = default_data_paths(data_dir)
+    tables = tables_in(data_dir)
     results = load_results(tables.results)
     notable = load_notable(tables.notable)
     prices = load_prices(tables.prices)

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import schema
+from forecast.data import plausibility
 from forecast.errors import DataError, Problem
 
 KINDS: tuple[str, ...] = ("results", "notable", "prices")
@@ -349,7 +350,7 @@ def _check_results(c: _Checker) -> list[_Result]:
         if metric_ok and bench_ok and value is not None and date is not None:
             usable.append(_Result(line, schema.series_key(row["benchmark"], row["metric"]), row["metric"],
                                   value, date, flops["training_flop"], flops["hardware_burden_flop"]))
-    c.duplicates(("model", "benchmark", "metric"), "model, benchmark and metric")
+    c.duplicates(("model", "benchmark", "metric", "source"), "model, benchmark, metric and source")
     return usable
 
 
@@ -524,6 +525,7 @@ def check_table(path: str | Path, kind: str | None = None, today: dt.date | None
     if kind == "results":
         usable = _check_results(checker)
         _trend_outliers(checker, usable)
+        checker.problems.extend(plausibility.check_results(name, frame, LINE_COLUMN))
     elif kind == "notable":
         _check_notable(checker)
     else:
