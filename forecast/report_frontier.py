@@ -16,10 +16,10 @@ from matplotlib.figure import Figure
 
 from forecast import policy
 from forecast.costs import METHOD_LABELS, cost_calibration
-from forecast.forecasts import Forecasts, format_money, summarize
+from forecast.forecasts import Forecasts, summarize
 from forecast.frontier import dollar_factor, settings
 from forecast.plots import _png
-from forecast.walls import crossing_text, format_flop, format_power, frontier_headline
+from forecast.walls import crossing_text, format_co2, format_flop, format_power, format_usd, frontier_headline
 
 FAN_LAST_YEAR = 2040
 
@@ -76,7 +76,7 @@ def fan_figure(run: Any, fc: Forecasts) -> bytes:
     ax.set_xlabel("year")
     ax.set_ylabel(f"log10 cost of the frontier training run ({fr.attrs['dollar_year']} USD)")
     ax.set_ylim(2, 13.5)
-    ax.legend(fontsize=7, loc="upper left", ncol=2)
+    ax.legend(fontsize=7, loc="lower right", ncol=2)
     return _png(fig)
 
 
@@ -130,8 +130,7 @@ def frontier_section(doc: Any, run: Any, fc: Forecasts, validation: dict[str, An
     by = list(fr.attrs["by_years"])
     doc.table(pd.DataFrame({
         "threshold": ct["threshold"],
-        "year reached": [crossing_text(r, horizon, first, by).split(";")[0] + ";"
-                         + crossing_text(r, horizon, first, by).split(";")[1] for _, r in ct.iterrows()],
+        "year reached": [crossing_text(r, horizon, first, ()) for _, r in ct.iterrows()],
         **{f"P(by {y})": [f"{p:.2f}" for p in ct[f"p_by_{y}"]] for y in by},
     }))
     doc.fig("frontier_fan", f"Cost of the frontier training run ({METHOD_LABELS[method]}, "
@@ -142,13 +141,13 @@ def frontier_section(doc: Any, run: Any, fc: Forecasts, validation: dict[str, An
         "year": pt["year"],
         "training compute": [f"{format_flop(a)} [{format_flop(b)}, {format_flop(c)}]" for a, b, c in
                              zip(pt["log10_flop_median"], pt["log10_flop_lo"], pt["log10_flop_hi"], strict=True)],
-        **{f"cost, {m}": [f"{format_money(10 ** a)} [{format_money(10 ** b)}, {format_money(10 ** c)}]"
+        **{f"cost, {m}": [f"{format_usd(10 ** a)} [{format_usd(10 ** b)}, {format_usd(10 ** c)}]"
                           for a, b, c in zip(pt[f"log10_usd_{m}_median"], pt[f"log10_usd_{m}_lo"],
                                              pt[f"log10_usd_{m}_hi"], strict=True)]
            for m in ("amortized", "cloud")},
         "power": [f"{format_power(10 ** a)} [{format_power(10 ** b)}, {format_power(10 ** c)}]" for a, b, c in
                   zip(pt["log10_power_w_median"], pt["log10_power_w_lo"], pt["log10_power_w_hi"], strict=True)],
-        "CO2": [f"{10 ** (a - 3):.2g} t" for a in pt["log10_co2_kg_median"]],
+        "CO2 (median)": [format_co2(10 ** a) for a in pt["log10_co2_kg_median"]],
     }))
     doc.pre("\n".join(frontier_headline(fr, fc.frontier_tables)[-4:]))
     doc.h(2, "Cost model checked against Cottier et al.'s runs")

@@ -54,14 +54,37 @@ def format_flop(log10_flop: float) -> str:
     return f"{10.0 ** log10_flop:.2g} FLOP".replace("e+", "e")
 
 
+def _sig(value: float, digits: int) -> str:
+    """``value`` rounded to ``digits`` significant digits, printed plainly (``450``, ``3.6``)."""
+    return f"{float(f'{value:.{digits}g}'):g}"
+
+
+def _scaled(value: float, units: Sequence[tuple[float, str]], digits: int = 3) -> str:
+    """``value`` in the largest unit it reaches (scientific beyond 1000 of the largest)."""
+    if not np.isfinite(value):
+        return "n/a"
+    top_scale, top_unit = units[0]
+    if value >= 1000 * top_scale:
+        return f"{value / top_scale:.2g}".replace("e+", "e") + f" {top_unit}"
+    scale, unit = next(((s, u) for s, u in units if value >= s), units[-1])
+    return f"{_sig(value / scale, digits)} {unit}"
+
+
 def format_power(watts: float) -> str:
     """``1.3 GW`` / ``450 MW``."""
-    if not np.isfinite(watts):
-        return "n/a"
-    for scale, unit in ((1e9, "GW"), (1e6, "MW"), (1e3, "kW")):
-        if watts >= scale:
-            return f"{watts / scale:.2g} {unit}"
-    return f"{watts:.2g} W"
+    return _scaled(watts, ((1e12, "TW"), (1e9, "GW"), (1e6, "MW"), (1e3, "kW"), (1.0, "W")), 2)
+
+
+def format_co2(kg: float) -> str:
+    """``11 kt CO2`` / ``2 Mt CO2``."""
+    return _scaled(kg, ((1e12, "Gt"), (1e9, "Mt"), (1e6, "kt"), (1e3, "t")), 2) + " CO2"
+
+
+def format_usd(usd: float) -> str:
+    """``$3.2B``; beyond ``$1000T`` scientific (``$5.8e15``)."""
+    if np.isfinite(usd) and usd >= 1e15:
+        return f"${usd:.2g}".replace("e+", "e")
+    return format_money(usd)
 
 
 def _random_walk(rng: np.random.Generator, shape: tuple[int, ...], n: int) -> np.ndarray:
@@ -263,8 +286,9 @@ def crossing_text(row: Mapping[str, Any], horizon: int, first: int, by_years: Se
         return _year_text(float(row[k]), horizon, first, median=k == "median")
 
     probs = ", ".join(f"P(by {y}) {row[f'p_by_{y}']:.2f}" for y in by_years)
-    return (f"{f('median')} ({policy.INNER_INTERVAL_PROB:.0%}: {f('lo50')}-{f('hi50')}; "
-            f"{policy.INTERVAL_PROB:.0%}: {f('lo')}-{f('hi')}); {probs}")
+    text = (f"{f('median')} ({policy.INNER_INTERVAL_PROB:.0%}: {f('lo50')}-{f('hi50')}; "
+            f"{policy.INTERVAL_PROB:.0%}: {f('lo')}-{f('hi')})")
+    return f"{text}; {probs}" if probs else text
 
 
 def frontier_headline(fr: xr.Dataset | None, tables: Mapping[str, pd.DataFrame]) -> list[str]:
@@ -283,9 +307,9 @@ def frontier_headline(fr: xr.Dataset | None, tables: Mapping[str, pd.DataFrame])
         r = paths.loc[y]
         lines.append(
             f"  {y}: {format_flop(r['log10_flop_median'])} [{format_flop(r['log10_flop_lo'])}, "
-            f"{format_flop(r['log10_flop_hi'])}], {format_money(10 ** r[f'log10_usd_{method}_median'])} "
-            f"[{format_money(10 ** r[f'log10_usd_{method}_lo'])}, {format_money(10 ** r[f'log10_usd_{method}_hi'])}], "
-            f"{format_power(10 ** r['log10_power_w_median'])}"
+            f"{format_flop(r['log10_flop_hi'])}], {format_usd(10 ** r[f'log10_usd_{method}_median'])} "
+            f"[{format_usd(10 ** r[f'log10_usd_{method}_lo'])}, {format_usd(10 ** r[f'log10_usd_{method}_hi'])}], "
+            f"{format_power(10 ** r['log10_power_w_median'])}, {format_co2(10 ** r['log10_co2_kg_median'])}"
         )
     g = tables["frontier_growth"]
     lines.append("Growth at the end of the data (median [90%]) vs the literature:")

@@ -28,8 +28,10 @@ from forecast.walls import (
     compute_frontier,
     crossings_table,
     extend_trend,
+    format_co2,
     format_flop,
     format_power,
+    format_usd,
     frontier_headline,
     frontier_tables,
 )
@@ -169,7 +171,9 @@ def test_headline_text_in_human_units_and_old_runs_say_so():
     assert "log10" not in text
     assert frontier_headline(None, {})[0].startswith("Frontier: not in this run")
     assert format_flop(26.5) == "3.2e26 FLOP"
-    assert format_power(1.3e9) == "1.3 GW" and format_power(4.5e8) == "4.5e+02 MW"
+    assert format_power(1.3e9) == "1.3 GW" and format_power(4.5e8) == "450 MW"
+    assert format_power(3.6e11) == "360 GW" and format_power(3e17) == "3e05 TW"
+    assert format_co2(1.1e7) == "11 kt CO2" and format_usd(5.83e15) == "$5.8e15" and format_usd(3.2e9) == "$3.2B"
 
 
 def test_frontier_settings_are_checked():
@@ -254,3 +258,18 @@ def test_cost_calibration_on_cottier_runs_meets_the_targets():
         assert 0.85 <= r["coverage90"] <= 0.95, r
         assert r["max_khat"] < 0.7
     assert len(cal["runs"]) == sum(r["n"] for r in cal["methods"].values())
+
+
+def test_old_runs_load_forecast_and_report_without_a_frontier():
+    from forecast.report import build_document
+    from forecast.run import load_run
+
+    run = load_run(ROOT / "tests" / "golden" / "run.nc")
+    from forecast.forecasts import compute_forecasts, headline
+
+    fc = compute_forecasts(run)
+    assert fc.frontier is None and fc.frontier_tables == {}
+    assert "Frontier: not in this run" in headline(fc)
+    md = build_document(run, fc, figures=False).to_markdown()
+    assert md.index("## Headline: the frontier training run") < md.index("## Per-domain walls")
+    assert "has no frontier model" in md
