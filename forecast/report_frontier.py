@@ -151,7 +151,10 @@ def frontier_section(doc: Any, run: Any, fc: Forecasts, validation: dict[str, An
     }))
     doc.pre("\n".join(frontier_headline(fr, fc.frontier_tables)[-4:]))
     doc.h(2, "Cost model checked against Cottier et al.'s runs")
-    cal = cost_calibration(run.posterior, run.data.frontier_tables, run.spec)
+    cal = (validation or {}).get("costs") or {}
+    if not cal.get("fit_key") or cal.get("fit_key") != run.meta.get("fit_key"):
+        # not computed for this posterior by `forecast validate frontier`: compute it (~2 s, PSIS import)
+        cal = cost_calibration(run.posterior, run.data.frontier_tables, run.spec)
     factor = dollar_factor(run.data.frontier_tables["cpi"], int(run.spec.assumptions["dollar_year"]))
     doc.p(f"{cal['check']}: each run's cost predicted from a posterior that leaves it out, against the "
           f"published estimate (runs with a training-compute figure; dollars x{factor:.3f} CPI-U to "

@@ -273,3 +273,47 @@ def test_old_runs_load_forecast_and_report_without_a_frontier():
     md = build_document(run, fc, figures=False).to_markdown()
     assert md.index("## Headline: the frontier training run") < md.index("## Per-domain walls")
     assert "has no frontier model" in md
+
+
+def test_saved_run_with_a_frontier_round_trips_and_reports(tmp_path):
+    """Prior draws stand in for the posterior: the frontier tables travel in the run file, forecasts are
+    reproducible (the notebook gets the headline's numbers), and the report opens with the frontier."""
+    from forecast.forecasts import compute_forecasts, headline
+    from forecast.report import build_document
+    from forecast.run import load_run, save_run
+    from tests.test_report import _synthetic_run
+
+    run = _synthetic_run()
+    assert "frontier_level" in run.posterior and "cost_intercept" in run.posterior
+    loaded = load_run(save_run(run, tmp_path / "synthetic"))
+    assert set(loaded.data.frontier_tables) == set(run.data.frontier_tables)
+    pd.testing.assert_frame_equal(loaded.data.frontier_tables["costs"], run.data.frontier_tables["costs"],
+                                  check_dtype=False)
+    fc, again = compute_forecasts(loaded), compute_forecasts(loaded)
+    assert fc.frontier is not None
+    ct = fc.frontier_tables["frontier_crossings"]
+    assert ct["threshold"].tolist() == ["$1B", "$10B", "$100B", "1% of world GDP", "1 GW", "5 GW"]
+    pd.testing.assert_frame_equal(ct, again.frontier_tables["frontier_crossings"])
+    assert {"frontier_crossings", "frontier_paths", "frontier_growth"} <= set(fc.tables())
+    text = headline(fc)
+    assert text.splitlines()[1].startswith("Frontier training run")
+    md = build_document(loaded, fc, figures=False).to_markdown()
+    assert md.index("## Headline: the frontier training run") < md.index("Cost model checked against Cottier")
+    assert "Not run yet: `forecast validate frontier`" in md
+
+
+def test_rolling_origin_scores_and_least_squares_baseline():
+    from forecast.validation.frontier import _ols_samples, score
+
+    rng = np.random.default_rng(0)
+    y = np.array([1.0, 2.0, 3.0])
+    perfect = score(np.tile(y, (4000, 1)) + rng.normal(0, 1e-6, (4000, 3)), y)
+    assert perfect["crps"] < 1e-5 and perfect["median_error"] == pytest.approx(0.0, abs=1e-5)
+    shifted = score(np.tile(y + 2.0, (4000, 1)) + rng.normal(0, 0.1, (4000, 3)), y)
+    assert shifted["coverage90"] == 0.0 and shifted["median_error"] == pytest.approx(2.0, abs=0.02)
+    assert shifted["crps"] == pytest.approx(2.0 - 0.1 / math.sqrt(math.pi), abs=0.01)  # normal CRPS
+    year = np.linspace(2010, 2020, 40)
+    train = pd.DataFrame({"year": year, "log10_flop": 20 + 0.5 * (year - 2010) + rng.normal(0, 0.3, 40)})
+    s = _ols_samples(train, np.array([2022.0, 2025.0]), rng)
+    np.testing.assert_allclose(np.median(s, axis=0), [26.0, 27.5], atol=0.25)
+    assert np.std(s[:, 1]) > np.std(s[:, 0])  # wider further out

@@ -145,5 +145,5 @@ def run_frontier_validation(spec: Spec, notable: pd.DataFrame, cutoffs: Sequence
                                                            chains=chains, log=log)}
     if run is not None and run.data.frontier_tables and "cost_intercept" in run.posterior:
         cal = cost_calibration(run.posterior, run.data.frontier_tables, run.spec)
-        sections["costs"] = {k: v for k, v in cal.items() if k != "runs"}
+        sections["costs"] = {**{k: v for k, v in cal.items() if k != "runs"}, "fit_key": run.meta.get("fit_key", "")}
     return sections
