@@ -149,7 +149,9 @@ def frontier_section(doc: Any, run: Any, fc: Forecasts, validation: dict[str, An
                   zip(pt["log10_power_w_median"], pt["log10_power_w_lo"], pt["log10_power_w_hi"], strict=True)],
         "CO2 (median)": [format_co2(10 ** a) for a in pt["log10_co2_kg_median"]],
     }))
-    doc.pre("\n".join(frontier_headline(fr, fc.frontier_tables)[-4:]))
+    doc.pre("\n".join(line for line in frontier_headline(fr, fc.frontier_tables)
+                       if "Sevilla et al. 2024" in line or "x per year" in line or "halving" in line
+                       or line.startswith("Growth")))
     doc.h(2, "Cost model checked against Cottier et al.'s runs")
     cal = (validation or {}).get("costs") or {}
     if not cal.get("fit_key") or cal.get("fit_key") != run.meta.get("fit_key"):

@@ -47,6 +47,11 @@ GROWTH_ANCHORS: tuple[dict[str, Any], ...] = (
 )
 
 
+SEVILLA_2024_YEAR = 2030
+SEVILLA_2024_FLOP = 2e29
+"""Sevilla et al. 2024, "Can AI scaling continue through 2030?": ~2e29 FLOP feasible by 2030, power binding."""
+
+
 def format_flop(log10_flop: float) -> str:
     """``3.2e26 FLOP`` from a log10 value."""
     if not np.isfinite(log10_flop):
@@ -279,7 +284,7 @@ def _year_text(v: float, horizon: int, first: int, median: bool = False) -> str:
     return f"{v:.0f}"
 
 
-def crossing_text(row: Mapping[str, Any], horizon: int, first: int, by_years: Sequence[int]) -> str:
+def crossing_text(row: Mapping[str, Any] | pd.Series, horizon: int, first: int, by_years: Sequence[int]) -> str:
     """``'2027 (50%: 2026-2029; 90%: 2025-2033); P(by 2030) 0.81, P(by 2035) 0.97'``."""
 
     def f(k: str) -> str:
@@ -310,6 +315,14 @@ def frontier_headline(fr: xr.Dataset | None, tables: Mapping[str, pd.DataFrame])
             f"{format_flop(r['log10_flop_hi'])}], {format_usd(10 ** r[f'log10_usd_{method}_median'])} "
             f"[{format_usd(10 ** r[f'log10_usd_{method}_lo'])}, {format_usd(10 ** r[f'log10_usd_{method}_hi'])}], "
             f"{format_power(10 ** r['log10_power_w_median'])}, {format_co2(10 ** r['log10_co2_kg_median'])}"
+        )
+    if SEVILLA_2024_YEAR in paths.index:
+        power = float(paths["log10_power_w_median"].to_dict()[SEVILLA_2024_YEAR])
+        flop = float(paths["log10_flop_median"].to_dict()[SEVILLA_2024_YEAR])
+        lines.append(
+            f"  {SEVILLA_2024_YEAR}: the trend's run needs {format_power(10 ** power)} for "
+            f"{format_flop(flop)}; Sevilla et al. 2024: ~{format_flop(math.log10(SEVILLA_2024_FLOP))} "
+            f"feasible by {SEVILLA_2024_YEAR}, power the binding constraint (1-5 GW sites)"
         )
     g = tables["frontier_growth"]
     lines.append("Growth at the end of the data (median [90%]) vs the literature:")

@@ -168,7 +168,7 @@ def test_headline_text_in_human_units_and_old_runs_say_so():
     text = "\n".join(lines)
     assert "$1B: " in text and "P(by 2030)" in text and "P(by 2035)" in text and "1 GW: " in text
     assert "FLOP [" in text and "$" in text and "Sevilla" in text and "Cottier" in text and "Hobbhahn" in text
-    assert "log10" not in text
+    assert "log10" not in text and "Sevilla et al. 2024: ~2e29 FLOP feasible by 2030" in text
     assert frontier_headline(None, {})[0].startswith("Frontier: not in this run")
     assert format_flop(26.5) == "3.2e26 FLOP"
     assert format_power(1.3e9) == "1.3 GW" and format_power(4.5e8) == "450 MW"
