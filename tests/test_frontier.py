@@ -317,3 +317,15 @@ def test_rolling_origin_scores_and_least_squares_baseline():
     s = _ols_samples(train, np.array([2022.0, 2025.0]), rng)
     np.testing.assert_allclose(np.median(s, axis=0), [26.0, 27.5], atol=0.25)
     assert np.std(s[:, 1]) > np.std(s[:, 0])  # wider further out
+
+
+def test_validate_frontier_subcommand_and_calibration_note():
+    from forecast.cli import build_parser
+    from forecast.validation.frontier import BAYES, calibration_note
+
+    args = build_parser().parse_args(["validate", "frontier", "--frontier-cutoffs", "2019", "2021"])
+    assert args.check == "frontier" and args.frontier_cutoffs == [2019, 2021]
+    cut = {"cutoff": 2018, "scores": {BAYES: {"coverage50": 0.9, "median_error": 1.5}}}
+    note = calibration_note([cut])
+    assert "2018: 50% intervals too wide (cover 90%)" in note and "over-predicts by 1.5 decades" in note
+    assert calibration_note([{"cutoff": 2020, "scores": {BAYES: {"coverage50": 0.5, "median_error": 0.1}}}]) == ""

@@ -127,8 +127,25 @@ def rolling_origin(notable: pd.DataFrame, spec: Spec, cutoffs: Sequence[int] = C
            + ", ".join(str(k) for k, v in best.items() if not v)
            + " (with few frontier systems before an early cutoff the drifting slope widens the predictive, "
              "which a straight line does not pay for).")
+        + calibration_note(out["cutoffs"])
     )
     return out
+
+
+def calibration_note(cutoffs: Sequence[dict[str, Any]]) -> str:
+    """Where this model's intervals are wider or narrower than nominal, or its median biased (> 0.5 decade)."""
+    notes = []
+    for c in cutoffs:
+        sc = c["scores"][BAYES]
+        lo, hi = policy.INNER_INTERVAL_PROB - 0.2, policy.INNER_INTERVAL_PROB + 0.2
+        if sc["coverage50"] > hi:
+            notes.append(f"{c['cutoff']}: 50% intervals too wide (cover {sc['coverage50']:.0%})")
+        elif sc["coverage50"] < lo:
+            notes.append(f"{c['cutoff']}: 50% intervals miss (cover {sc['coverage50']:.0%})")
+        if abs(sc["median_error"]) > 0.5:
+            notes.append(f"{c['cutoff']}: median {'over' if sc['median_error'] > 0 else 'under'}-predicts by "
+                         f"{abs(sc['median_error']):.1f} decades")
+    return (" Calibration of this model: " + "; ".join(notes) + ".") if notes else ""
 
 
 def run_frontier_validation(spec: Spec, notable: pd.DataFrame, cutoffs: Sequence[int] = CUTOFFS, *,
