@@ -18,6 +18,7 @@ import xarray as xr
 from forecast import policy
 from forecast.config import Spec
 from forecast.diagnostics import check_convergence
+from forecast.frontier import fit_relevant
 from forecast.model import ModelData, build_model, link_inverse, prepare_data
 from forecast.run import Run
 
@@ -78,6 +79,7 @@ def fit_key(spec: Spec, data_hash: str) -> str:
         "sampler": raw["sampler"],
         "assumptions": {k: raw["assumptions"][k] for k in FIT_ASSUMPTIONS},
         "data_hash": data_hash,
+        "frontier": fit_relevant(spec),
         "versions": {k: v for k, v in library_versions().items() if k != "forecast"},
     }
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()

@@ -164,6 +164,22 @@ def log10_usd_per_useful_flop(post: xr.Dataset, year: xr.DataArray, price_year: 
     return post["price_intercept"] + post["price_slope"] * (year - price_year) - np.log10(post["utilization"])
 
 
+def price_of_flop(run: Run, year: xr.DataArray) -> xr.DataArray:
+    """log10 constant dollars per useful FLOP that the walls and targets use.
+
+    With a frontier cost model in the run (:mod:`forecast.costs`): the frontier's price by the headline
+    method, in dollars of ``assumptions.dollar_year``; older runs: the v1 price of compute.
+    """
+    post, cp = run.posterior, float(run.spec.centering["price_year"])
+    if "cost_intercept" in post and run.data.frontier_tables:
+        from forecast.costs import log10_usd_per_useful_flop as frontier_price
+        from forecast.frontier import dollar_factor, settings
+
+        factor = dollar_factor(run.data.frontier_tables["cpi"], int(run.spec.assumptions["dollar_year"]))
+        return frontier_price(post, year, cp, factor, method=settings(run.spec).headline_method)
+    return log10_usd_per_useful_flop(post, year, cp)
+
+
 def log10_kg_co2_per_useful_flop(
     post: xr.Dataset, year: xr.DataArray, price_year: float, assumptions: Mapping[str, float]
 ) -> xr.DataArray:
@@ -240,7 +256,7 @@ def compute_targets(
     gamma = _per_benchmark(post, "gamma", data)
     x_needed = (y_target - post["alpha"] - gamma * (year - ct)) / beta
     log10_flop = x_needed + cx
-    log10_usd = log10_flop + log10_usd_per_useful_flop(post, year, cp)
+    log10_usd = log10_flop + price_of_flop(run, year)
     log10_co2 = log10_flop + log10_kg_co2_per_useful_flop(post, year, cp, spec.assumptions)
     ds = xr.Dataset(
         {
@@ -348,7 +364,7 @@ def compute_wall(run: Run, budgets: Mapping[str, float] | None = None) -> xr.Dat
     offset = frontier_offset(run).sel(benchmark=bench).drop_vars("benchmark")
     x_needed = (y_path - offset - alpha - gamma * (year - ct)) / beta
     log10_flop = x_needed + cx
-    log10_usd = log10_flop + log10_usd_per_useful_flop(post, year, cp)
+    log10_usd = log10_flop + price_of_flop(run, year)
     b = _budget_coord(budgets)
     wall_year = _first_crossing(log10_usd, xr.apply_ufunc(np.log10, b))
     error_path = link_inverse(y_path, link)
@@ -383,7 +399,7 @@ def compute_spending(run: Run, budgets: Mapping[str, float] | None = None) -> xr
 
     x_trend = kappa + lam * (year - ct)
     log10_flop = x_trend + cx
-    log10_usd = log10_flop + log10_usd_per_useful_flop(post, year, cp)
+    log10_usd = log10_flop + price_of_flop(run, year)
     b = _budget_coord(budgets)
     cross = _first_crossing(log10_usd, xr.apply_ufunc(np.log10, b))
     error_path = error_at(year)
@@ -534,6 +550,8 @@ class Forecasts:
     wall_table: pd.DataFrame
     spending_table: pd.DataFrame
     anchors_table: pd.DataFrame = field(default_factory=anchors_table)
+    frontier: xr.Dataset | None = None  # forecast.walls.compute_frontier (None: run without a frontier model)
+    frontier_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def identified(self) -> dict[str, bool]:
@@ -549,6 +567,7 @@ class Forecasts:
             "anchors": self.anchors_table,
             "wall": self.wall_table,
             "spending": self.spending_table,
+            **self.frontier_tables,
         }
 
     def provenance(self) -> dict[str, str]:
@@ -592,6 +611,8 @@ def compute_forecasts(
     years
         Future years of the targets table; default ``run.spec.forecast.years``.
     """
+    from forecast.walls import compute_frontier, frontier_tables
+
     budgets = dict(budgets if budgets is not None else run.spec.budgets())
     # Extreme draws (a compute slope near 0) overflow to +-inf on purpose: inf is a valid answer here.
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
@@ -606,6 +627,7 @@ def compute_forecasts(
             wall_table(wall, ident),
             spending_table(spending, ident),
         )
+        frontier = compute_frontier(run)
     return Forecasts(
         run_name=run.name,
         run_path=str(run.path) if run.path is not None else "(not saved)",
@@ -624,6 +646,8 @@ def compute_forecasts(
         progress_table=tables[1],
         wall_table=tables[2],
         spending_table=tables[3],
+        frontier=frontier,
+        frontier_tables=frontier_tables(frontier, years if years is not None else run.spec.forecast.years),
     )
 
 
@@ -693,7 +717,10 @@ def headline(run_or_forecasts: Run | Forecasts) -> str:
     label = policy.interval_label()
     horizon = int(fc.wall.attrs["horizon_year"])
     t0 = fc.last_data_year
+    from forecast.walls import frontier_headline
+
     lines = [f"Run '{fc.run_name}' ({fc.link} link): medians with {label} intervals"]
+    lines += frontier_headline(fc.frontier, fc.frontier_tables)
     if not fc.converged:
         lines.insert(0, f"WARNING: THIS RUN DID NOT CONVERGE - numbers below are unreliable. {fc.verdict}")
     else:

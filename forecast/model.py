@@ -36,6 +36,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from forecast.config import Spec
+from forecast.frontier import frontier_part
 from forecast.prepare import (  # noqa: F401 - re-exported: the model's public data API
     PRICE_KIND_ORDER,
     ModelData,
@@ -205,6 +206,7 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
         _frontier_part(data, spec)
         _trend_part(data, spec)
         _price_part(data, spec)
+        frontier_part(data.frontier_tables, spec)
     return model
 
 

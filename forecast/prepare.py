@@ -6,6 +6,7 @@ PyMC (they read saved draws only).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ import pandas as pd
 from forecast import units
 from forecast.config import Spec
 from forecast.errors import DataError, Problem
+from forecast.frontier import prepare_frontier
 
 PRICE_KIND_ORDER = ("cloud_on_demand", "cloud_committed", "purchase")
 
@@ -64,6 +66,7 @@ class ModelData:
     energy: pd.DataFrame  # t, log10_j_per_flop (one row per chip)
     best: pd.DataFrame  # per series: best error, its year, its model
     dropped: dict[str, int] = field(default_factory=dict)
+    frontier_tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)  # forecast.frontier
 
     @property
     def n_obs(self) -> int:
@@ -219,6 +222,7 @@ def prepare_data(
         energy=energy,
         best=best,
         dropped=dropped,
+        frontier_tables=prepare_frontier(notable, spec),
     )
 
 

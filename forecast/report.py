@@ -709,7 +709,7 @@ def build_document(
     of ``validation.json`` (``forecast validate``), rendered as a last section when given.
     """
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        doc = _build_document(run, fc or compute_forecasts(run), others, figures)
+        doc = _build_document(run, fc or compute_forecasts(run), others, figures, validation)
     if validation:
         _validation_section(doc, run, validation)
     return doc
@@ -734,7 +734,10 @@ def _validation_section(doc: Document, run: Run, validation: dict[str, Any]) -> 
                 doc.fig(path.stem, path.stem.replace("_", " "), functools.partial(path.read_bytes))
 
 
-def _build_document(run: Run, fc: Forecasts, others: Sequence[Forecasts], figures: bool) -> Document:
+def _build_document(run: Run, fc: Forecasts, others: Sequence[Forecasts], figures: bool,
+                    validation: dict[str, Any] | None = None) -> Document:
+    from forecast.report_frontier import frontier_section
+
     horizon = int(fc.wall.attrs["horizon_year"])
     doc = Document(f"Computational limits of deep learning: run '{fc.run_name}'", figures=figures)
     if not fc.converged:
@@ -744,7 +747,8 @@ def _build_document(run: Run, fc: Forecasts, others: Sequence[Forecasts], figure
         f"Intervals: {policy.interval_label()} (inner: {policy.INNER_INTERVAL_PROB:.0%}), from "
         f"{fc.wall.sizes['chain'] * fc.wall.sizes['draw']} posterior draws. Tables as CSV beside this report."
     )
-    doc.h(1, "Headline: when does staying on trend hit the budget?")
+    frontier_section(doc, run, fc, validation)
+    doc.h(1, "Per-domain walls: when does staying on trend hit the budget?")
     doc.p(
         f"Wall year per domain and budget: median (90% interval) of the first year the compute needed to "
         f"keep "

@@ -30,6 +30,8 @@ RUN_SCHEMA_VERSION = 1
 RUN_FILE = "run.nc"
 MANIFEST_FILE = "manifest.json"
 _TABLES = ("obs", "frontier", "notable", "prices", "energy", "best")
+FRONTIER_PREFIX = "data_fx_"
+"""Groups of the frontier tables (optional: runs fitted before them have none)."""
 
 
 @dataclass
@@ -88,6 +90,7 @@ def _dataset_to_frame(ds: xr.Dataset) -> pd.DataFrame:
 def data_to_tree(data: ModelData) -> dict[str, xr.Dataset]:
     """The training data as datasets (one per table) to travel inside the run."""
     groups = {f"data_{t}": _frame_to_dataset(getattr(data, t)) for t in _TABLES}
+    groups.update({f"{FRONTIER_PREFIX}{k}": _frame_to_dataset(v) for k, v in data.frontier_tables.items()})
     groups["data_obs"].attrs.update(
         series=json.dumps(list(data.series)),
         domains=json.dumps(list(data.domains)),
@@ -106,6 +109,8 @@ def data_from_tree(tree: xr.DataTree) -> ModelData:
         domains=tuple(json.loads(attrs["domains"])),
         series_domain=np.asarray(json.loads(attrs["series_domain"]), dtype=int),
         dropped=dict(json.loads(attrs["dropped"])),
+        frontier_tables={k[len(FRONTIER_PREFIX):]: _dataset_to_frame(tree[k].to_dataset())
+                         for k in tree.children if k.startswith(FRONTIER_PREFIX)},
         **tables,
     )
 

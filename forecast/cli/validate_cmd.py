@@ -10,7 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from forecast.config import Spec
 
 CHECKS = ("recovery", "backtest", "links", "sensitivity")
 
@@ -23,7 +30,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("check", choices=(*CHECKS, "all"), help="which check to run ('all' runs the four)")
+    p.add_argument("check", choices=(*CHECKS, "all", "frontier"),
+                   help="which check to run ('all' runs the four; 'frontier': rolling-origin frontier check "
+                        "and the cost calibration, forecast/validation/frontier.py)")
+    p.add_argument("--frontier-cutoffs", type=int, nargs="+", default=[2018, 2020, 2022],
+                   help="cutoff years of the rolling-origin frontier check (default 2018 2020 2022)")
+    p.add_argument("--run", default=None, help="saved run for the cost calibration (default models/<name>)")
     p.add_argument("--spec", default="models/default.toml", help="model spec (default: models/default.toml)")
     p.add_argument("--data-root", default=None, help="directory holding data/ (default: the repository)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="existing Dask scheduler address")
@@ -64,6 +76,8 @@ def handle(args: argparse.Namespace) -> int:
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
+    if args.check == "frontier":
+        return _frontier(args, spec, notable, out, digest, kw, log)
     sections = {}
     with executor(args.scheduler, args.workers, args.serial) as ex:
         for check in checks:
@@ -90,4 +104,27 @@ def handle(args: argparse.Namespace) -> int:
             )
     print(validation_markdown(sections))
     print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def _frontier(args: argparse.Namespace, spec: Spec, notable: pd.DataFrame, out: Path, digest: str,
+              kw: dict[str, int], log: Callable[[str], None]) -> int:
+    """``forecast validate frontier``: rolling-origin frontier check and cost calibration into validation.json."""
+    import json
+
+    from forecast.errors import RunError
+    from forecast.run import load_run
+    from forecast.validation import write_validation_json
+    from forecast.validation.frontier import run_frontier_validation
+
+    try:
+        run = load_run(args.run or Path("models") / spec.model.name)
+    except RunError as exc:
+        print(f"no saved run for the cost calibration ({exc}); rolling-origin check only", file=sys.stderr)
+        run = None
+    t0 = time.perf_counter()
+    sections = run_frontier_validation(spec, notable, tuple(args.frontier_cutoffs), run=run, log=log, **kw)
+    write_validation_json(out, {k: {**v, "data_hash": digest} for k, v in sections.items()})
+    print(json.dumps(sections, indent=1))
+    print(f"frontier: {time.perf_counter() - t0:.0f} s; wrote {out}", file=sys.stderr)
     return 0
