@@ -128,10 +128,10 @@ def settings(spec: Any) -> FrontierSettings:
 
 # ----------------------------------------------------------------------------- files
 def frontier_paths(root: str | Path | None = None) -> dict[str, Path]:
-    """Paths of the frontier tables under ``root/data`` (default: the repository)."""
-    from forecast.data.load import repository_root
+    """Paths of the frontier tables under ``root/data``; default: the tables folder of :func:`forecast.paths.data_dir`."""
+    from forecast.paths import data_dir
 
-    base = (Path(root) if root is not None else repository_root()) / "data"
+    base = Path(root) / "data" if root is not None else data_dir()
     return {k: base / v for k, v in FRONTIER_FILES.items()}
 
 
