@@ -1,0 +1,148 @@
+"""Score what the report sells: crossing years (a pseudo-wall) and, when built, the frontier compute/cost checks.
+
+**Pseudo-wall.** A wall is the year the compute the frontier needs crosses a budget. Real budgets are
+not crossed inside the data, so the check scales the budget to the compute of the time: at origin ``c``
+and benchmark ``b`` the budget is :data:`BUDGET_DECADES` decades above the largest compute among
+``b``'s results up to ``c``. The model's prediction: the frontier keeps improving at ``frontier_rate``
+and the compute it needs is the performance equation inverted, ``x(t) = (y_frontier(t) - alpha_b -
+gamma_d t) / beta_d`` (linear in ``t``), so each draw gives a crossing year (never, if the path does not
+rise). The outcome: the first later record (a result that beat every earlier one) whose compute reached
+the budget. Scored: whether the outcome year falls in the 90% interval of the predicted crossing year;
+when nothing crossed by the data's end, whether the model had given less than 95% to a crossing by then.
+
+**Frontier compute and cost checks** live in :mod:`forecast.validation.frontier` (another piece of the
+project); when that module exists, its ``run_frontier_checks(spec, results, notable, prices)`` is called
+and its output stored, otherwise the section says it is absent.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast import policy
+from forecast.config import Spec
+from forecast.prepare import prepare_data
+from forecast.validation import parallel as par
+from forecast.validation.backtest import hw_offset_estimate
+from forecast.validation.baselines import records
+
+BUDGET_DECADES = 1.0
+FRONTIER_MODULE = "forecast.validation.frontier"
+FRONTIER_ENTRY = "run_frontier_checks"
+
+
+def crossing_years(fitres: dict[str, Any], series: str, budget_x: float, t_from: float) -> np.ndarray:
+    """Predicted year offsets (centred ``t``) at which the frontier's required compute reaches ``budget_x``.
+
+    ``inf`` where the required compute never rises to the budget; ``t_from`` where it is already there.
+    """
+    d = fitres["draws"]
+    b = fitres["coords"]["benchmark"].index(series)
+    di = fitres["series_domain"][b]
+    fi = par.stacked(d, "frontier_intercept")[:, b]
+    rate = par.stacked(d, "frontier_rate")[:, di]
+    alpha = par.stacked(d, "alpha")[:, b]
+    beta = par.stacked(d, "beta")[:, di]
+    gamma = par.stacked(d, "gamma")[:, di]
+    tmean = float(fitres["frontier_t_mean"][series])
+    intercept = (fi - rate * tmean - alpha) / beta
+    slope = (rate - gamma) / beta
+    x_now = intercept + slope * t_from
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_cross = np.where(slope > 0, (budget_x - intercept) / slope, np.inf)
+    t_cross = np.where(x_now >= budget_x, t_from, t_cross)
+    return np.maximum(t_cross, t_from)
+
+
+def observed_crossing(rows: pd.DataFrame, budget_x: float, cutoff: float, end: float, offset: float) -> float | None:
+    """Decimal year of the first record after ``cutoff`` with compute >= ``budget_x`` (``None``: none by ``end``)."""
+    x = rows["x_tf"].to_numpy(dtype=float).copy()
+    miss = ~np.isfinite(x)
+    x[miss] = rows["x_hw"].to_numpy(dtype=float)[miss] - offset
+    rec = records(rows.assign(x_any=x))
+    hit = rec[(rec["year"] > cutoff) & (rec["year"] <= end) & (rec["x_any"] >= budget_x)]
+    return float(hit["year"].min()) if len(hit) else None
+
+
+def pseudo_wall(
+    fits: list[tuple[float, dict[str, Any]]],
+    spec: Spec,
+    results: pd.DataFrame,
+    notable: pd.DataFrame,
+    prices: pd.DataFrame,
+    end: float,
+) -> dict[str, Any]:
+    """Score the predicted crossing years of every (origin, benchmark) against the outcomes up to ``end``."""
+    ct = float(spec.centering["year"])
+    lo, hi = policy.interval_bounds(policy.INTERVAL_PROB)
+    rows_all = prepare_data(results[results["year"] <= end], notable, prices, spec).obs
+    cases = []
+    for cutoff, f in fits:
+        if not f["convergence"].get("converged") or "frontier_intercept" not in f["draws"]:
+            cases.append({"cutoff": cutoff, "status": "failed fit: not scored"})
+            continue
+        train = f["obs"]
+        offset = hw_offset_estimate(train)
+        for s in f["coords"]["benchmark"]:
+            tr = train[train["series"] == s]
+            x = tr["x_tf"].where(np.isfinite(tr["x_tf"]), tr["x_hw"] - offset)
+            if not np.isfinite(x).any() or s not in f["frontier_t_mean"]:
+                continue
+            budget = float(np.nanmax(x)) + BUDGET_DECADES
+            t_pred = crossing_years(f, s, budget, cutoff - ct) + ct
+            obs_year = observed_crossing(rows_all[rows_all["series"] == s], budget, cutoff, end, offset)
+            q = np.quantile(t_pred, [lo, 0.5, hi])
+            beta = par.stacked(f["draws"], "beta")[:, f["series_domain"][f["coords"]["benchmark"].index(s)]]
+            case: dict[str, Any] = {
+                "cutoff": cutoff,
+                "series": s,
+                "budget_log10_flop": budget + float(spec.centering["log10_flop"]),
+                "predicted": {"low": q[0], "median": q[1], "high": q[2]},
+                "p_cross_by_end": float(np.mean(t_pred <= end)),
+                "identified": bool(np.mean(beta < 0) >= policy.IDENTIFIED_PROB),
+                "observed_year": obs_year,
+            }
+            if obs_year is None:
+                case["consistent"] = bool(case["p_cross_by_end"] < hi)
+                case["outcome"] = f"not crossed by {end:.1f}"
+            else:
+                case["consistent"] = bool(q[0] <= obs_year <= q[2])
+                case["pit"] = float(np.mean(t_pred <= obs_year))
+                case["outcome"] = "crossed"
+            cases.append(case)
+    scored = [c for c in cases if "consistent" in c]
+    crossed = [c for c in scored if c["outcome"] == "crossed"]
+    return {
+        "budget_rule": f"{BUDGET_DECADES:g} decade(s) above the benchmark's largest compute at the origin",
+        "data_end": end,
+        "n_cases": len(scored),
+        "n_crossed": len(crossed),
+        "share_consistent": float(np.mean([c["consistent"] for c in scored])) if scored else None,
+        "coverage90_crossed": float(np.mean([c["consistent"] for c in crossed])) if crossed else None,
+        "cases": cases,
+    }
+
+
+def frontier_checks(
+    spec: Spec,
+    results: pd.DataFrame,
+    notable: pd.DataFrame,
+    prices: pd.DataFrame,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Run the frontier compute/cost checks of :data:`FRONTIER_MODULE` when that module exists."""
+    if importlib.util.find_spec(FRONTIER_MODULE) is None:
+        return {"available": False, "reason": f"{FRONTIER_MODULE} is not part of this checkout"}
+    module = importlib.import_module(FRONTIER_MODULE)
+    entry = getattr(module, FRONTIER_ENTRY, None)
+    if entry is None:
+        return {"available": False, "reason": f"{FRONTIER_MODULE} has no {FRONTIER_ENTRY}()"}
+    if log:
+        log(f"frontier checks: {FRONTIER_MODULE}.{FRONTIER_ENTRY}")
+    return {"available": True, **dict(entry(spec, results, notable, prices))}
