@@ -43,8 +43,15 @@ def test_pit_histogram_counts_and_band():
 
 def test_method_table_uses_common_rows_and_ignores_methods_predicting_nothing():
     rows = pd.DataFrame({"year": [2017.5, 2018.5, 2019.5], "domain": ["a", "a", "b"]})
-    full = {"in50": [1, 0, 1], "in90": [1, 1, 1], "lpd": [-1.0, -2.0, -3.0], "crps": [0.1, 0.2, 0.3],
-            "pit": [0.5, 0.9, 0.2], "bias": [0, 0, 0], "width90": [1, 1, 1]}
+    full = {
+        "in50": [1, 0, 1],
+        "in90": [1, 1, 1],
+        "lpd": [-1.0, -2.0, -3.0],
+        "crps": [0.1, 0.2, 0.3],
+        "pit": [0.5, 0.9, 0.2],
+        "bias": [0, 0, 0],
+        "width90": [1, 1, 1],
+    }
     part = {k: [v[0], np.nan, v[2]] for k, v in full.items()}
     none = {k: [np.nan] * 3 for k in full}
     t = scoring.method_table({"m": full, "p": part, "z": none}, rows, cutoff=2017.0)
@@ -61,8 +68,9 @@ def _series_rows(n: int, seed: int, form: str = "poly", year: bool = False) -> p
     t = rng.uniform(-4, 2, n)
     y = -1.0 - 0.3 * x_hw + (-0.2 * t if year else 0.0) + rng.normal(0, 0.05, n)
     err = np.exp(y) if form == "poly" else np.clip(0.3 + 0.03 * y, 0.01, 0.99)
-    return pd.DataFrame({"series": "s/x", "domain": "d", "x_hw": x_hw, "x_tf": np.nan, "t": t, "error": err,
-                         "year": t + 2017.0})
+    return pd.DataFrame(
+        {"series": "s/x", "domain": "d", "x_hw": x_hw, "x_tf": np.nan, "t": t, "error": err, "year": t + 2017.0}
+    )
 
 
 def test_thompson_polynomial_form_recovers_its_generating_model():
@@ -95,8 +103,9 @@ def test_pooled_baseline_predicts_seen_benchmarks_only():
 
 
 def test_records_and_naive_frontier():
-    res = pd.DataFrame({"series": "s", "year": [2010.0, 2011.0, 2012.0, 2013.0, 2014.0],
-                        "error": [0.4, 0.45, 0.3, 0.25, 0.2]})
+    res = pd.DataFrame(
+        {"series": "s", "year": [2010.0, 2011.0, 2012.0, 2013.0, 2014.0], "error": [0.4, 0.45, 0.3, 0.25, 0.2]}
+    )
     assert baselines.records(res)["error"].tolist() == [0.4, 0.3, 0.25, 0.2]
     # a frontier halving log-linearly: the naive rate extrapolates it exactly
     yrs = np.arange(2010.0, 2015.0)
@@ -181,9 +190,11 @@ def test_choose_ranks_on_common_rows_and_excludes_failed_candidates():
 
 def test_candidates_file_and_unscorable_options(tmp_path: Path):
     path = tmp_path / "c.toml"
-    path.write_text('[selection]\nearly_cutoffs=[2015]\nlater_cutoffs=[2017]\n'
-                    '[[candidate]]\nname="x"\noverrides={model={noise="shared"}}\n'
-                    '[[candidate]]\nname="y"\nspec="missing.toml"\n')
+    path.write_text(
+        "[selection]\nearly_cutoffs=[2015]\nlater_cutoffs=[2017]\n"
+        '[[candidate]]\nname="x"\noverrides={model={noise="shared"}}\n'
+        '[[candidate]]\nname="y"\nspec="missing.toml"\n'
+    )
     plan = nested.load_plan(path)
     assert [c.name for c in plan.candidates] == ["x", "y"] and plan.selection_end == 2018.0
     base = load_spec(Path(__file__).resolve().parents[1] / "models" / "default.toml")
@@ -198,17 +209,31 @@ def test_candidates_file_and_unscorable_options(tmp_path: Path):
 def test_crossing_years_solve_the_linear_required_compute_path():
     one = np.ones((1, 4))
     fit = {
-        "draws": {"frontier_intercept": -1.0 * one[..., None], "frontier_rate": -0.2 * one[..., None],
-                  "alpha": 0.0 * one[..., None], "beta": -0.5 * one[..., None], "gamma": -0.1 * one[..., None]},
-        "coords": {"benchmark": ["s"]}, "series_domain": [0], "frontier_t_mean": {"s": 0.0},
+        "draws": {
+            "frontier_intercept": -1.0 * one[..., None],
+            "frontier_rate": -0.2 * one[..., None],
+            "alpha": 0.0 * one[..., None],
+            "beta": -0.5 * one[..., None],
+            "gamma": -0.1 * one[..., None],
+        },
+        "coords": {"benchmark": ["s"]},
+        "series_domain": [0],
+        "frontier_t_mean": {"s": 0.0},
     }
     # x(t) = (-1 - 0.2 t + 0.1 t) / -0.5 = 2 + 0.2 t: reaches 3 at t = 5
     np.testing.assert_allclose(sold.crossing_years(fit, "s", 3.0, 0.0), 5.0)
     np.testing.assert_allclose(sold.crossing_years(fit, "s", 1.0, 0.0), 0.0)  # already above: now
     fit["draws"]["frontier_rate"] = 0.0 * one[..., None] + 0.2  # required compute falls: never
     assert np.isinf(sold.crossing_years(fit, "s", 3.0, 0.0)).all()
-    rows = pd.DataFrame({"series": "s", "year": [2017.5, 2018.5, 2019.5], "error": [0.3, 0.2, 0.25],
-                         "x_tf": [1.0, 3.5, 5.0], "x_hw": np.nan})
+    rows = pd.DataFrame(
+        {
+            "series": "s",
+            "year": [2017.5, 2018.5, 2019.5],
+            "error": [0.3, 0.2, 0.25],
+            "x_tf": [1.0, 3.5, 5.0],
+            "x_hw": np.nan,
+        }
+    )
     assert sold.observed_crossing(rows, 3.0, 2018.0, 2020.0, 0.0) == 2018.5  # 2019.5 is not a record
     assert sold.observed_crossing(rows, 6.0, 2018.0, 2020.0, 0.0) is None
 
@@ -222,14 +247,32 @@ def test_frontier_checks_report_absence_by_module_presence():
 
 # ----------------------------------------------------------------------------- rendering
 def test_markdown_renders_evaluation_sections_and_bridge(tmp_path: Path):
-    block = {"n_rows": 1, "n_common": 1, "methods": {
-        m: {"n_all": 1, "common": {"n": 1, "coverage50": 1.0, "coverage90": 1.0, "mean_lpd": 1.0, "mean_crps": c},
-            "by_domain": {"d": {"n": 1, "coverage50": 1.0, "coverage90": 1.0, "mean_lpd": 1.0, "mean_crps": c}},
-            "by_horizon": {"1": {"n": 1, "coverage50": 1.0, "coverage90": 1.0, "mean_crps": c}},
-            "pit_histogram": {"counts": [1] + [0] * 9, "n": 1, "band_counts": [0, 1]}}
-        for m, c in (("model", 0.2), ("thompson_poly", 0.1))}}
-    data = {"holdout": {"spec": "s", "holdout_after": "2020-08-31", "results_after_date": 3, "scored_rows": 1,
-                        "scored_frontier_targets": 0, "status": "converged", "rows": block, "frontier": {"n": 0}}}
+    block = {
+        "n_rows": 1,
+        "n_common": 1,
+        "methods": {
+            m: {
+                "n_all": 1,
+                "common": {"n": 1, "coverage50": 1.0, "coverage90": 1.0, "mean_lpd": 1.0, "mean_crps": c},
+                "by_domain": {"d": {"n": 1, "coverage50": 1.0, "coverage90": 1.0, "mean_lpd": 1.0, "mean_crps": c}},
+                "by_horizon": {"1": {"n": 1, "coverage50": 1.0, "coverage90": 1.0, "mean_crps": c}},
+                "pit_histogram": {"counts": [1] + [0] * 9, "n": 1, "band_counts": [0, 1]},
+            }
+            for m, c in (("model", 0.2), ("thompson_poly", 0.1))
+        },
+    }
+    data = {
+        "holdout": {
+            "spec": "s",
+            "holdout_after": "2020-08-31",
+            "results_after_date": 3,
+            "scored_rows": 1,
+            "scored_frontier_targets": 0,
+            "status": "converged",
+            "rows": block,
+            "frontier": {"n": 0},
+        }
+    }
     md = validation_markdown(data)
     assert "Untouched holdout" in md and "baseline(s) with lower CRPS than the model: thompson_poly" in md
     paths = render.evaluation_figures(data, tmp_path)

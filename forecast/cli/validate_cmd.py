@@ -43,6 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--tune", type=int, default=None, help="tuning steps per chain (default: = draws)")
     p.add_argument("--chains", type=int, default=2, help="chains per fit (default 2, run sequentially)")
     p.add_argument("--cutoffs", type=int, nargs="+", default=[2016, 2017, 2018], help="backtest cutoff years")
+    p.add_argument("--eval-draws", type=int, default=1000,
+                   help="draws (and tuning steps) per chain of the evaluation's fits (default 1000; compile dominates)")
     p.add_argument("--candidates", default="models/candidates.toml", help="candidate specs of the nested origins")
     p.add_argument("--bridge-steps", default="models/bridge.toml", help="steps of the bridge")
     p.add_argument("--sbc-sims", type=int, default=100, help="SBC simulations (default 100)")
@@ -87,7 +89,8 @@ def handle(args: argparse.Namespace) -> int:
         for check in checks:
             t0 = time.perf_counter()
             if check in EVALUATION:
-                sections[check] = run_evaluation_check(check, state, args, results, notable, prices, ex, log, kw)
+                ekw = {"draws": args.eval_draws, "tune": args.eval_draws, "chains": args.chains}
+                sections[check] = run_evaluation_check(check, state, args, results, notable, prices, ex, log, ekw)
             elif check == "recovery":
                 sections[check] = run_recovery(
                     spec, results, notable, prices, executor=ex, n_sims=args.sims, log=log, **kw

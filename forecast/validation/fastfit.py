@@ -9,7 +9,8 @@ sets of one shape this way.
 
 :func:`lean_fit_extract` is the validation suite's other fit: one spec, one data set, no prior or
 posterior predictive, same result dict as :func:`forecast.validation.parallel.fit_extract`, and a
-non-converged fit refitted once with doubled tuning and draws (see :func:`fit_status`).
+non-converged fit refitted once with doubled tuning and draws and :data:`REFIT_TARGET_ACCEPT`
+(see :func:`fit_status`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from forecast.config import spec_from_json
 from forecast.validation import parallel as par
 
 OBS_SUFFIX = "__obs"
+REFIT_TARGET_ACCEPT = 0.95
+"""Target acceptance of the one refit of a non-converged fit (smaller steps through the tau funnels)."""
 
 
 def observed_as_data(model: Any) -> tuple[Any, list[str]]:
@@ -131,6 +134,7 @@ def lean_fit_extract(payload: dict[str, Any]) -> dict[str, Any]:
     attempts = []
     for attempt in (1, 2):
         scale = 1 if attempt == 1 else 2
+        target = s.target_accept if attempt == 1 else max(s.target_accept, REFIT_TARGET_ACCEPT)
         trace = sample_compiled(
             compiled,
             None,
@@ -138,11 +142,13 @@ def lean_fit_extract(payload: dict[str, Any]) -> dict[str, Any]:
             tune=s.tune * scale,
             chains=s.chains,
             seed=policy.child_seed(s.seed, "nuts", attempt),
-            target_accept=s.target_accept,
+            target_accept=target,
             adaptation=s.adaptation,
         )
         checks = check_convergence(trace, free_parameter_names(model))
-        attempts.append({"draws": s.draws * scale, "tune": s.tune * scale, "converged": checks.converged})
+        attempts.append(
+            {"draws": s.draws * scale, "tune": s.tune * scale, "target_accept": target, "converged": checks.converged}
+        )
         if checks.converged:
             break
     draws, dims = _extract(trace, payload["var_names"])

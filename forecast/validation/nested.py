@@ -285,7 +285,11 @@ def run_nested(
         if cand.spec_path is not None and not cand.spec_path.is_file():
             skipped[cand.name] = f"spec file {cand.spec_path} does not exist"
             continue
-        spec = candidate_spec(base, cand)
+        try:
+            spec = candidate_spec(base, cand)
+        except ConfigError as exc:  # e.g. a spec file with options this checkout does not know yet
+            skipped[cand.name] = f"spec not loadable here: {exc}"
+            continue
         reason = unscorable_reason(spec)
         if reason:
             skipped[cand.name] = reason
