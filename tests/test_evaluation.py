@@ -238,11 +238,21 @@ def test_crossing_years_solve_the_linear_required_compute_path():
     assert sold.observed_crossing(rows, 6.0, 2018.0, 2020.0, 0.0) is None
 
 
-def test_frontier_checks_report_absence_by_module_presence():
-    out = sold.frontier_checks(load_spec(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
-    assert isinstance(out["available"], bool)
-    if not out["available"]:
-        assert "frontier" in out["reason"]
+def test_frontier_checks_called_when_the_module_is_present(monkeypatch):
+    import importlib.machinery
+    import sys
+    import types
+
+    monkeypatch.setattr(sold, "FRONTIER_MODULE", "forecast_tests_absent_module")
+    out = sold.frontier_checks(load_spec(), pd.DataFrame())
+    assert out == {"available": False, "reason": "forecast_tests_absent_module is not part of this checkout"}
+    fake = types.ModuleType("forecast_tests_fake_frontier")
+    fake.__spec__ = importlib.machinery.ModuleSpec("forecast_tests_fake_frontier", None)
+    fake.run_frontier_validation = lambda spec, notable, log=None: {"frontier": {"n": len(notable)}}  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "forecast_tests_fake_frontier", fake)
+    monkeypatch.setattr(sold, "FRONTIER_MODULE", "forecast_tests_fake_frontier")
+    out = sold.frontier_checks(load_spec(), pd.DataFrame({"a": [1, 2]}))
+    assert out == {"available": True, "sections": {"frontier": {"n": 2}}}
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -278,3 +288,43 @@ def test_markdown_renders_evaluation_sections_and_bridge(tmp_path: Path):
     paths = render.evaluation_figures(data, tmp_path)
     assert [p.name for p in paths] == ["validation_pit.png"]
     json.dumps(data)
+
+
+def _bridge_data() -> dict:
+    x = np.array([15.0, 16.0, 17.0, 18.0, 19.0])
+    year = np.array([2012.0, 2014.0, 2013.0, 2016.0, 2015.0])
+    err = np.exp(-0.2 * (x - 15) - 0.1 * (year - 2012) - 1.0)
+    pts = pd.DataFrame({"series": "imagenet/top1", "error": err, "hardware_burden_flop": 10**x, "year": year})
+    q = {"median": 1.0, "low": 0.5, "high": 2.0}
+    return {
+        "published": bridge.PUBLISHED,
+        "thompson_method_on_published_points": bridge.thompson_table(pts),
+        "why_different": "only the frontier points are public",
+        "steps": [
+            {
+                "step": "pooling",
+                "label": "+ pooling",
+                "status": "converged",
+                "n_obs": 5,
+                "years_per_10x": {"image_classification": q},
+                "years_per_10x_shared": q,
+                "k_imagenet": q,
+                "imagenet_5pct_log10_multiple": q,
+            },
+            {"step": "logit", "label": "+ logit", "status": "failed", "n_obs": 5},
+        ],
+        "skipped": {"v2": "spec file models/v2.toml does not exist"},
+    }
+
+
+def test_bridge_section_in_the_report_and_its_figure(tmp_path: Path):
+    from forecast.report import build_document
+    from tests.test_report import _synthetic_run
+
+    br = _bridge_data()
+    md = build_document(_synthetic_run(), figures=False, validation={"bridge": br}).to_markdown()
+    assert "# Bridge: from Thompson et al.'s numbers to this model's" in md
+    assert "Thompson's method on his public frontier points" in md and "**failed**" in md
+    assert "step `v2` skipped" in md
+    path = render.bridge_figure(br, tmp_path)
+    assert path is not None and path.stat().st_size > 1000

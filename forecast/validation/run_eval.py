@@ -115,7 +115,7 @@ def run_evaluation_check(
             "spec": spec.source,
             "chosen_by": why,
             "pseudo_wall": pseudo_wall(fits, spec, results, notable, prices, end),
-            "frontier": frontier_checks(spec, results, notable, prices, log),
+            "frontier": frontier_checks(spec, notable, log),
         }
     if check == "bridge":
         return run_bridge(

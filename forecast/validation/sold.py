@@ -11,8 +11,9 @@ the budget. Scored: whether the outcome year falls in the 90% interval of the pr
 when nothing crossed by the data's end, whether the model had given less than 95% to a crossing by then.
 
 **Frontier compute and cost checks** live in :mod:`forecast.validation.frontier` (another piece of the
-project); when that module exists, its ``run_frontier_checks(spec, results, notable, prices)`` is called
-and its output stored, otherwise the section says it is absent.
+project, issue 11); when that module exists, its ``run_frontier_validation(spec, notable, log=...)`` is
+called and its sections (``frontier``: rolling origin of the frontier compute; ``costs``: the cost
+calibration, when given a run) are stored here, otherwise the section says it is absent.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from forecast.validation.baselines import records
 
 BUDGET_DECADES = 1.0
 FRONTIER_MODULE = "forecast.validation.frontier"
-FRONTIER_ENTRY = "run_frontier_checks"
+FRONTIER_ENTRY = "run_frontier_validation"
 
 
 def crossing_years(fitres: dict[str, Any], series: str, budget_x: float, t_from: float) -> np.ndarray:
@@ -131,9 +132,7 @@ def pseudo_wall(
 
 def frontier_checks(
     spec: Spec,
-    results: pd.DataFrame,
     notable: pd.DataFrame,
-    prices: pd.DataFrame,
     log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run the frontier compute/cost checks of :data:`FRONTIER_MODULE` when that module exists."""
@@ -145,4 +144,4 @@ def frontier_checks(
         return {"available": False, "reason": f"{FRONTIER_MODULE} has no {FRONTIER_ENTRY}()"}
     if log:
         log(f"frontier checks: {FRONTIER_MODULE}.{FRONTIER_ENTRY}")
-    return {"available": True, **dict(entry(spec, results, notable, prices))}
+    return {"available": True, "sections": dict(entry(spec, notable, log=log))}
