@@ -61,6 +61,20 @@ def test_method_table_uses_common_rows_and_ignores_methods_predicting_nothing():
     assert t["methods"]["m"]["by_horizon"]["1"]["n"] == 1 and t["methods"]["z"]["n_all"] == 0
 
 
+def test_pooling_summaries_weights_by_rows():
+    a = {"n": 1, "coverage50": 1.0, "coverage90": 1.0, "mean_lpd": 0.0, "mean_crps": 0.1}
+    b = {"n": 3, "coverage50": 0.0, "coverage90": 2 / 3, "mean_lpd": -4.0, "mean_crps": 0.5}
+    p = scoring.pool_summaries([a, b, {"n": 0}])
+    assert p["n"] == 4 and p["coverage90"] == pytest.approx(0.75) and p["mean_crps"] == pytest.approx(0.4)
+    t = {"methods": {"model": {"by_horizon": {"1": a, "2": b}}}}
+    assert scoring.pooled_by_horizon([t, t])["model"]["2"]["n"] == 6
+
+
+def test_sbc_refuses_too_few_draws_for_its_ranks():
+    with pytest.raises(ConfigError, match="rank draws"):
+        sbc.run_sbc(load_spec(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), executor=None, chains=1, draws=50)
+
+
 # ----------------------------------------------------------------------------- baselines
 def _series_rows(n: int, seed: int, form: str = "poly", year: bool = False) -> pd.DataFrame:
     rng = np.random.default_rng(seed)

@@ -38,6 +38,7 @@ from forecast.config import Spec, default_spec_dict, load_spec
 from forecast.errors import ConfigError
 from forecast.validation.fastfit import lean_fit_extract
 from forecast.validation.origins import origin_payload, score_origin
+from forecast.validation.scoring import pooled_by_horizon
 
 SCORES = ("crps", "log_score")
 V1_MODEL_KEYS = frozenset(default_spec_dict()["model"])
@@ -336,6 +337,7 @@ def run_nested(
             later[str(c)] = sc
             later_fits.append((float(c + 1), f))
         out["later"] = later
+        out["later_pooled_by_horizon"] = pooled_by_horizon([v["rows"] for v in later.values() if "rows" in v])
         out["chosen_spec"] = {
             "candidate": chosen,
             "source": specs[chosen].source,

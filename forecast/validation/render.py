@@ -133,6 +133,26 @@ def nested_md(nd: dict[str, Any]) -> list[str]:
             "",
             _table(HORIZON_HEADER, hrows),
         ]
+        pooled = nd.get("later_pooled_by_horizon", {})
+        if pooled:
+            out += [
+                "",
+                "All later origins pooled, by horizon (90% coverage / CRPS; common rows):",
+                "",
+                _table(
+                    ["method", *sorted({h for by in pooled.values() for h in by})],
+                    [
+                        [m]
+                        + [
+                            f"{_pct(by[h]['coverage90'])} / {_f(by[h]['mean_crps'], '{:.4f}')} (n={by[h]['n']})"
+                            if h in by
+                            else "-"
+                            for h in sorted({h for b in pooled.values() for h in b})
+                        ]
+                        for m, by in pooled.items()
+                    ],
+                ),
+            ]
         if frows:
             out += [
                 "",

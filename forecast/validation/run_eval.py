@@ -18,6 +18,7 @@ import pandas as pd
 
 from forecast import policy, units
 from forecast.config import Spec
+from forecast.errors import ConfigError
 from forecast.validation.fastfit import lean_fit_extract
 from forecast.validation.nested import Plan, candidate_spec, load_plan, run_nested
 from forecast.validation.origins import origin_payload
@@ -145,4 +146,4 @@ def run_evaluation_check(
             log=log,
         )
         return {"spec": spec.source, "chosen_by": why, **out}
-    raise ValueError(f"unknown evaluation check {check!r}")
+    raise ConfigError(f"unknown evaluation check {check!r}")

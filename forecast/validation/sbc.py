@@ -29,6 +29,7 @@ from scipy import stats
 
 from forecast import policy
 from forecast.config import Spec, spec_from_json
+from forecast.errors import ConfigError
 from forecast.validation.recovery import binomial_band
 
 RANK_DRAWS = 99
@@ -166,7 +167,7 @@ def run_sbc(
     say = log or (lambda m: None)
     t0 = time.perf_counter()
     if chains * draws < RANK_DRAWS:
-        raise ValueError(f"chains x draws = {chains * draws} < {RANK_DRAWS} rank draws")
+        raise ConfigError(f"SBC needs chains x draws >= {RANK_DRAWS} (rank draws), got {chains * draws}")
     seed = spec.sampler.seed
     _, model, names = _model_for(spec, results, notable, prices)
     groups = [rv.name for rv in model.free_RVs] + [d for d in DERIVED if d in model.named_vars]

@@ -91,6 +91,26 @@ def method_table(methods: dict[str, dict[str, Any]], rows: pd.DataFrame, cutoff:
     return out
 
 
+def pool_summaries(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Row-weighted pool of :func:`~forecast.validation.backtest.summarise_scores` outputs (n, coverage, lpd, CRPS)."""
+    keys = ("coverage50", "coverage90", "mean_lpd", "mean_crps")
+    used = [s for s in summaries if s.get("n")]
+    n = sum(int(s["n"]) for s in used)
+    if n == 0:
+        return {"n": 0, **{k: None for k in keys}}
+    return {"n": n, **{k: sum(s["n"] * s[k] for s in used) / n for k in keys}}
+
+
+def pooled_by_horizon(tables: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per method and horizon, the common-row summaries of several :func:`method_table` outputs pooled."""
+    out: dict[str, dict[str, Any]] = {}
+    for t in tables:
+        for m, v in t.get("methods", {}).items():
+            for h, summ in v["by_horizon"].items():
+                out.setdefault(m, {}).setdefault(h, []).append(summ)
+    return {m: {h: pool_summaries(lst) for h, lst in sorted(by.items())} for m, by in out.items()}
+
+
 def expand(points: dict[str, Any], ok: np.ndarray) -> dict[str, np.ndarray]:
     """Pointwise scores on the rows where ``ok`` is true, spread to all rows (NaN elsewhere)."""
     full = {}
