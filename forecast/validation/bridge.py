@@ -133,6 +133,8 @@ def step_metrics(fitres: dict[str, Any], spec: Spec) -> dict[str, Any]:
     """Years per 10x (per domain, shared), ``k`` and the 5%-ImageNet-error multiple of one fit's draws."""
     d = fitres["draws"]
     doms = fitres["coords"]["domain"]
+    if "years_per_10x" not in d:
+        return {"years_per_10x": {}, "k_note": "the fit has no years_per_10x variable"}
     out: dict[str, Any] = {
         "years_per_10x": {dom: _q(par.stacked(d, "years_per_10x")[:, j]) for j, dom in enumerate(doms)}
     }
@@ -212,18 +214,17 @@ def run_bridge(
             skipped[st["name"]] = f"spec file {st['spec']} does not exist"
             continue
         try:
-            spec = load_spec(st["spec"]) if st["spec"] is not None else base
-        except ConfigError as exc:  # e.g. a spec file with options this checkout does not know yet
+            spec = par.validation_spec(
+                load_spec(st["spec"]) if st["spec"] is not None else base,
+                seed=policy.child_seed(base.sampler.seed, "bridge", st["name"]),
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                overrides=st.get("overrides") or None,
+            )
+        except ConfigError as exc:  # e.g. options this checkout does not know yet
             skipped[st["name"]] = f"spec not loadable here: {exc}"
             continue
-        spec = par.validation_spec(
-            spec,
-            seed=policy.child_seed(base.sampler.seed, "bridge", st["name"]),
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            overrides=st.get("overrides") or None,
-        )
         r, n = step_data(results, notable, st["data"], holdout_cutoff)
         payloads.append(
             par.make_payload(spec, r, n, prices, label=f"bridge-{st['name']}", var_names=par.PERFORMANCE_VARS)
