@@ -174,6 +174,16 @@ def test_sbc_ranks_uniform_for_a_conjugate_normal_model_and_not_for_a_biased_one
     assert not ub["uniform"]
 
 
+def test_split_rhat_flags_chains_that_disagree():
+    import xarray as xr
+
+    rng = np.random.default_rng(0)
+    good = xr.Dataset({"a": (("chain", "draw", "k"), rng.normal(size=(2, 400, 3)))})
+    bad = xr.Dataset({"a": (("chain", "draw"), rng.normal(size=(2, 400)) + np.array([[0.0], [3.0]]))})
+    assert sbc.max_split_rhat(good, ["a"]) < 1.02
+    assert sbc.max_split_rhat(bad, ["a"]) > 1.5
+
+
 def test_rank_histogram_bins_cover_all_rank_values():
     ranks = np.arange(sbc.RANK_DRAWS + 1)[:, None]
     counts = sbc.rank_histogram(ranks)

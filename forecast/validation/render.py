@@ -276,8 +276,9 @@ def sbc_md(sb: dict[str, Any]) -> list[str]:
         "",
         f"{sb['n_sims']} simulations from the prior predictive of `{sb.get('spec', '')}`, ranks among "
         f"{sb['rank_draws']} thinned draws, {sb['bins']} bins, {sb['band_mass']:.0%} binomial band per bin; "
-        f"{sb['n_converged']} of {sb['n_sims']} fits passed every convergence check, {sb['total_divergences']} "
-        f"divergences. Compile {', '.join(f'{c:.0f}' for c in sb['compile_s'])} s (once per chunk), median fit "
+        f"{sb['n_converged']} of {sb['n_sims']} fits had split R-hat <= 1.01 and no divergence "
+        f"({sb['total_divergences']} "
+        f"divergences in all). Compile {', '.join(f'{c:.0f}' for c in sb['compile_s'])} s (once per chunk), median fit "
         f"{_f(sb['fit_s_median'], '{:.1f}')} s.",
         "",
     ]
