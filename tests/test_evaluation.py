@@ -30,6 +30,12 @@ def test_error_scale_lpd_is_a_density_of_the_error():
     np.testing.assert_allclose(block["pit"], stats.norm.cdf(np.log(err), mu, s), atol=0.03)
 
 
+def test_error_scale_scores_stay_finite_when_the_log_link_overflows():
+    samples = np.array([[0.0], [1.0], [800.0]])  # exp(800) overflows
+    block = scoring.error_scale_block(samples, np.array([-1.0]), np.array([0.5]), "log")
+    assert np.isfinite(block["crps"]).all() and block["crps"][0] > 1e5
+
+
 def test_horizon_counts_whole_years_after_the_cutoff():
     assert scoring.horizon(np.array([2018.01, 2018.99, 2019.0, 2019.5, 2022.2]), 2018.0).tolist() == [1, 1, 1, 2, 5]
     assert [scoring.horizon_label(h) for h in (1, 3, 4, 7)] == ["1", "3", "4+", "4+"]
@@ -207,6 +213,8 @@ def test_choose_ranks_on_common_rows_and_excludes_failed_candidates():
     assert [r["candidate"] for r in out["ranking"]] == ["b", "a"]
     assert "c" in out["ineligible"] and "2015" in out["ineligible"]["c"]
     assert nested.choose(points, "log_score")["chosen"] == "b"
+    points["d"] = {"2014": _pts([1, 2], [float("nan"), 0.0]), "2015": _pts([3, 4], [0.0, 0.0])}
+    assert nested.choose(points, "crps")["ranking"][-1]["candidate"] == "d"  # undefined score ranks last
     assert nested.choose({"c": points["c"]})["chosen"] is None
     with pytest.raises(ConfigError):
         nested.choose(points, "rmse")

@@ -202,7 +202,11 @@ def choose(points: dict[str, dict[str, dict[str, Any] | None]], score: str = "cr
         )
     if all(r["n"] == 0 for r in ranking):
         return {"chosen": None, "ranking": ranking, "ineligible": ineligible, "n_rows": 0}
-    key = (lambda r: r["mean_crps"]) if score == "crps" else (lambda r: -r["mean_lpd"])
+
+    def key(r: dict[str, Any]) -> float:
+        v = r["mean_crps"] if score == "crps" else -r["mean_lpd"] if r["mean_lpd"] is not None else None
+        return float(v) if v is not None and np.isfinite(v) else np.inf  # undefined scores rank last
+
     ranking.sort(key=lambda r: (r["n"] == 0, key(r) if r["n"] else 0.0))
     return {
         "chosen": ranking[0]["candidate"],
