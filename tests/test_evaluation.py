@@ -252,11 +252,11 @@ def test_crossing_years_solve_the_linear_required_compute_path():
         "series_domain": [0],
         "frontier_t_mean": {"s": 0.0},
     }
-    # x(t) = (-1 - 0.2 t + 0.1 t) / -0.5 = 2 + 0.2 t: reaches 3 at t = 5
-    np.testing.assert_allclose(sold.crossing_years(fit, "s", 3.0, 0.0), 5.0)
-    np.testing.assert_allclose(sold.crossing_years(fit, "s", 1.0, 0.0), 0.0)  # already above: now
+    # x(t) = (-1 - 0.2 t + 0.1 t) / -0.5 = 2 + 0.2 t: one more decade after 5 years
+    np.testing.assert_allclose(sold.crossing_years(fit, "s", 1.0, 0.0), 5.0)
+    np.testing.assert_allclose(sold.crossing_years(fit, "s", 2.0, 1.0), 11.0)
     fit["draws"]["frontier_rate"] = 0.0 * one[..., None] + 0.2  # required compute falls: never
-    assert np.isinf(sold.crossing_years(fit, "s", 3.0, 0.0)).all()
+    assert np.isinf(sold.crossing_years(fit, "s", 1.0, 0.0)).all()
     rows = pd.DataFrame(
         {
             "series": "s",

@@ -5,10 +5,13 @@ not crossed inside the data, so the check scales the budget to the compute of th
 and benchmark ``b`` the budget is :data:`BUDGET_DECADES` decades above the largest compute among
 ``b``'s results up to ``c``. The model's prediction: the frontier keeps improving at ``frontier_rate``
 and the compute it needs is the performance equation inverted, ``x(t) = (y_frontier(t) - alpha_b -
-gamma_d t) / beta_d`` (linear in ``t``), so each draw gives a crossing year (never, if the path does not
-rise). The outcome: the first later record (a result that beat every earlier one) whose compute reached
-the budget. Scored: whether the outcome year falls in the 90% interval of the predicted crossing year;
-when nothing crossed by the data's end, whether the model had given less than 95% to a crossing by then.
+gamma_d t) / beta_d``, which grows by ``(rate - gamma) / beta`` decades a year; the budget is crossed
+when that growth has added :data:`BUDGET_DECADES` decades to the compute of the time (never, if the
+path does not rise). Growth, not level: the mean equation inverted at the record error sits above the
+compute actually used, an offset the wall's growth does not depend on. The outcome: the first later
+record (a result that beat every earlier one) whose compute reached the budget. Scored: whether the
+outcome year falls in the 90% interval of the predicted crossing year; when nothing crossed by the
+data's end, whether the model had given less than 95% to a crossing by then.
 
 **Frontier compute and cost checks** live in :mod:`forecast.validation.frontier` (another piece of the
 project, issue 11); when that module exists, its ``run_frontier_validation(spec, notable, log=...)`` is
@@ -38,27 +41,22 @@ FRONTIER_MODULE = "forecast.validation.frontier"
 FRONTIER_ENTRY = "run_frontier_validation"
 
 
-def crossing_years(fitres: dict[str, Any], series: str, budget_x: float, t_from: float) -> np.ndarray:
-    """Predicted year offsets (centred ``t``) at which the frontier's required compute reaches ``budget_x``.
+def crossing_years(fitres: dict[str, Any], series: str, decades: float, t_from: float) -> np.ndarray:
+    """Predicted centred years at which the compute the frontier needs has grown by ``decades`` since ``t_from``.
 
-    ``inf`` where the required compute never rises to the budget; ``t_from`` where it is already there.
+    The required compute ``x(t) = (y_frontier(t) - alpha_b - gamma_d t) / beta_d`` is linear in ``t``
+    with slope ``(rate_d - gamma_d) / beta_d`` decades a year (the growth that sets a wall's year); ``inf``
+    where it does not grow.
     """
     d = fitres["draws"]
     b = fitres["coords"]["benchmark"].index(series)
     di = fitres["series_domain"][b]
-    fi = par.stacked(d, "frontier_intercept")[:, b]
     rate = par.stacked(d, "frontier_rate")[:, di]
-    alpha = par.stacked(d, "alpha")[:, b]
     beta = par.stacked(d, "beta")[:, di]
     gamma = par.stacked(d, "gamma")[:, di]
-    tmean = float(fitres["frontier_t_mean"][series])
-    intercept = (fi - rate * tmean - alpha) / beta
     slope = (rate - gamma) / beta
-    x_now = intercept + slope * t_from
     with np.errstate(divide="ignore", invalid="ignore"):
-        t_cross = np.where(slope > 0, (budget_x - intercept) / slope, np.inf)
-    t_cross = np.where(x_now >= budget_x, t_from, t_cross)
-    return np.maximum(t_cross, t_from)
+        return np.where(slope > 0, t_from + decades / slope, np.inf)
 
 
 def observed_crossing(rows: pd.DataFrame, budget_x: float, cutoff: float, end: float, offset: float) -> float | None:
@@ -96,7 +94,7 @@ def pseudo_wall(
             if not np.isfinite(x).any() or s not in f["frontier_t_mean"]:
                 continue
             budget = float(np.nanmax(x)) + BUDGET_DECADES
-            t_pred = crossing_years(f, s, budget, cutoff - ct) + ct
+            t_pred = crossing_years(f, s, BUDGET_DECADES, cutoff - ct) + ct
             obs_year = observed_crossing(rows_all[rows_all["series"] == s], budget, cutoff, end, offset)
             q = np.quantile(t_pred, [lo, 0.5, hi])
             beta = par.stacked(f["draws"], "beta")[:, f["series_domain"][f["coords"]["benchmark"].index(s)]]
