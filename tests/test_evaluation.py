@@ -270,6 +270,17 @@ def test_crossing_years_solve_the_linear_required_compute_path():
     assert sold.observed_crossing(rows, 6.0, 2018.0, 2020.0, 0.0) is None
 
 
+def test_score_crossing_with_never_crossing_draws():
+    # half the draws never cross: the 90% interval is [1, never), so an outcome at 3 is inside it
+    t = np.array([1.0] * 50 + [np.inf] * 50)
+    out = sold.score_crossing(t, 3.0, 5.0)
+    assert out["consistent"] and out["pit"] == 0.5 and np.isinf(out["predicted"]["high"])
+    assert not sold.score_crossing(np.full(100, 2.0), 3.0, 5.0)["consistent"]
+    # nothing crossed by the end: consistent unless the model was >= 95% sure it would have
+    assert sold.score_crossing(t, None, 5.0)["consistent"]
+    assert not sold.score_crossing(np.full(100, 2.0), None, 5.0)["consistent"]
+
+
 def test_frontier_checks_called_when_the_module_is_present(monkeypatch):
     import importlib.machinery
     import sys

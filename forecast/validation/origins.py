@@ -182,17 +182,18 @@ def _frontier_block(
     methods = {"model": expand(model, np.ones(len(targets), dtype=bool))}
     methods["naive_frontier"] = expand(naive, ok) if ok.any() else expand({k: [] for k in model}, ok)
     table = method_table(methods, targets, cutoff)
+    years, errors = targets["year"].to_numpy(dtype=float), targets["error"].to_numpy(dtype=float)
     per_target = [
         {
-            "series": str(r.series),
-            "model_name": str(r.model),
-            "year": float(r.year),
+            "series": str(targets["series"].iloc[i]),
+            "model_name": str(targets["model"].iloc[i]),
+            "year": float(years[i]),
             "horizon": int(h),
-            "error": float(r.error),
+            "error": float(errors[i]),
             "model_in90": bool(methods["model"]["in90"][i]),
             "model_pit": float(methods["model"]["pit"][i]),
             "naive_in90": None if not ok[i] else bool(methods["naive_frontier"]["in90"][i]),
         }
-        for i, (r, h) in enumerate(zip(targets.itertuples(), horizon(targets["year"].to_numpy(), cutoff), strict=True))
+        for i, h in enumerate(horizon(years, cutoff))
     ]
     return {"n": int(len(targets)), **table, "targets": per_target}

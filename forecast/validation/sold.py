@@ -69,6 +69,25 @@ def observed_crossing(rows: pd.DataFrame, budget_x: float, cutoff: float, end: f
     return float(hit["year"].min()) if len(hit) else None
 
 
+def score_crossing(t_pred: np.ndarray, obs_year: float | None, end: float) -> dict[str, Any]:
+    """Predicted crossing-year interval (``inf`` = never) against the outcome (``None`` = not by ``end``)."""
+    lo, hi = policy.interval_bounds(policy.INTERVAL_PROB)
+    q = np.quantile(t_pred, [lo, 0.5, hi], method="inverted_cdf")  # no interpolation into inf
+    out: dict[str, Any] = {
+        "predicted": {"low": q[0], "median": q[1], "high": q[2]},
+        "p_cross_by_end": float(np.mean(t_pred <= end)),
+        "observed_year": obs_year,
+    }
+    if obs_year is None:
+        out["consistent"] = bool(out["p_cross_by_end"] < hi)
+        out["outcome"] = f"not crossed by {end:.1f}"
+    else:
+        out["consistent"] = bool(q[0] <= obs_year <= q[2])
+        out["pit"] = float(np.mean(t_pred <= obs_year))
+        out["outcome"] = "crossed"
+    return out
+
+
 def pseudo_wall(
     fits: list[tuple[float, dict[str, Any]]],
     spec: Spec,
@@ -79,7 +98,6 @@ def pseudo_wall(
 ) -> dict[str, Any]:
     """Score the predicted crossing years of every (origin, benchmark) against the outcomes up to ``end``."""
     ct = float(spec.centering["year"])
-    lo, hi = policy.interval_bounds(policy.INTERVAL_PROB)
     rows_all = prepare_data(results[results["year"] <= end], notable, prices, spec).obs
     cases = []
     for cutoff, f in fits:
@@ -96,24 +114,14 @@ def pseudo_wall(
             budget = float(np.nanmax(x)) + BUDGET_DECADES
             t_pred = crossing_years(f, s, BUDGET_DECADES, cutoff - ct) + ct
             obs_year = observed_crossing(rows_all[rows_all["series"] == s], budget, cutoff, end, offset)
-            q = np.quantile(t_pred, [lo, 0.5, hi])
             beta = par.stacked(f["draws"], "beta")[:, f["series_domain"][f["coords"]["benchmark"].index(s)]]
             case: dict[str, Any] = {
                 "cutoff": cutoff,
                 "series": s,
                 "budget_log10_flop": budget + float(spec.centering["log10_flop"]),
-                "predicted": {"low": q[0], "median": q[1], "high": q[2]},
-                "p_cross_by_end": float(np.mean(t_pred <= end)),
                 "identified": bool(np.mean(beta < 0) >= policy.IDENTIFIED_PROB),
-                "observed_year": obs_year,
+                **score_crossing(t_pred, obs_year, end),
             }
-            if obs_year is None:
-                case["consistent"] = bool(case["p_cross_by_end"] < hi)
-                case["outcome"] = f"not crossed by {end:.1f}"
-            else:
-                case["consistent"] = bool(q[0] <= obs_year <= q[2])
-                case["pit"] = float(np.mean(t_pred <= obs_year))
-                case["outcome"] = "crossed"
             cases.append(case)
     scored = [c for c in cases if "consistent" in c]
     crossed = [c for c in scored if c["outcome"] == "crossed"]
