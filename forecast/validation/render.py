@@ -236,7 +236,8 @@ def sold_md(sd: dict[str, Any]) -> list[str]:
     out = [
         "### Crossing years (pseudo-wall)",
         "",
-        f"Budget: {pw['budget_rule']}; outcomes up to {pw['data_end']:.1f}. {pw['n_cases']} (origin, benchmark) "
+        f"Budget: {pw['budget_rule']}; outcomes up to each benchmark's last result (at most "
+        f"{pw['data_end']:.1f}). {pw['n_cases']} (origin, benchmark) "
         f"cases, {pw['n_crossed']} crossed; consistent with the 90% interval: {_pct(pw['share_consistent'])} "
         f"(crossed cases: {_pct(pw['coverage90_crossed'])}).",
         "",

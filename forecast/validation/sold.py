@@ -11,7 +11,7 @@ path does not rise). Growth, not level: the mean equation inverted at the record
 compute actually used, an offset the wall's growth does not depend on. The outcome: the first later
 record (a result that beat every earlier one) whose compute reached the budget. Scored: whether the
 outcome year falls in the 90% interval of the predicted crossing year; when nothing crossed by the
-data's end, whether the model had given less than 95% to a crossing by then.
+benchmark's last result, whether the model had given less than 95% to a crossing by then.
 
 **Frontier compute and cost checks** live in :mod:`forecast.validation.frontier` (another piece of the
 project, issue 11); when that module exists, its ``run_frontier_validation(spec, notable, log=...)`` is
@@ -111,16 +111,22 @@ def pseudo_wall(
             x = tr["x_tf"].where(np.isfinite(tr["x_tf"]), tr["x_hw"] - offset)
             if not np.isfinite(x).any() or s not in f["frontier_t_mean"]:
                 continue
+            rows_s = rows_all[rows_all["series"] == s]
+            end_s = min(end, float(rows_s["year"].max()))  # the benchmark's own data end: later is unobserved
+            if end_s <= cutoff:
+                cases.append({"cutoff": cutoff, "series": s, "status": "no later results: not scored"})
+                continue
             budget = float(np.nanmax(x)) + BUDGET_DECADES
             t_pred = crossing_years(f, s, BUDGET_DECADES, cutoff - ct) + ct
-            obs_year = observed_crossing(rows_all[rows_all["series"] == s], budget, cutoff, end, offset)
+            obs_year = observed_crossing(rows_s, budget, cutoff, end_s, offset)
             beta = par.stacked(f["draws"], "beta")[:, f["series_domain"][f["coords"]["benchmark"].index(s)]]
             case: dict[str, Any] = {
                 "cutoff": cutoff,
                 "series": s,
                 "budget_log10_flop": budget + float(spec.centering["log10_flop"]),
                 "identified": bool(np.mean(beta < 0) >= policy.IDENTIFIED_PROB),
-                **score_crossing(t_pred, obs_year, end),
+                "data_end": end_s,
+                **score_crossing(t_pred, obs_year, end_s),
             }
             cases.append(case)
     scored = [c for c in cases if "consistent" in c]
