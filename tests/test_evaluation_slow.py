@@ -8,26 +8,19 @@ import numpy as np
 import pytest
 
 from forecast.config import load_spec
-from forecast.data.load import default_data_paths, load_notable, load_prices, load_results
 from forecast.validation import _jsonable, parallel
 from forecast.validation.bridge import run_bridge
 from forecast.validation.holdout import run_holdout
 from forecast.validation.nested import plan_from_dict, run_nested
 from forecast.validation.sbc import run_sbc
 from forecast.validation.sold import pseudo_wall
+from tests import test_validation_slow
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {"draws": 100, "tune": 100, "chains": 2}
-
-
-@pytest.fixture(scope="module")
-def tables():
-    paths = default_data_paths()
-    if not paths.results.is_file():
-        pytest.skip("data/ tables are absent")
-    return load_results(paths.results), load_notable(paths.notable), load_prices(paths.prices)
+tables = test_validation_slow.tables  # the shared real-data fixture
 
 
 @pytest.fixture(scope="module")
