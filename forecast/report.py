@@ -712,7 +712,24 @@ def build_document(
         doc = _build_document(run, fc or compute_forecasts(run), others, figures, validation)
     if validation:
         _validation_section(doc, run, validation)
+        if validation.get("bridge"):
+            _bridge_section(doc, validation["bridge"])
     return doc
+
+
+def _bridge_section(doc: Document, bridge: dict[str, Any]) -> None:
+    """Thompson et al.'s method on his points beside his figures, then the project's changes one at a time."""
+    from forecast.validation.render import bridge_figure, bridge_md
+
+    title, body = bridge_md(bridge).split("\n", 1)
+    doc.h(1, title.lstrip("# "))
+    doc.markdown(body)
+    if doc.figures:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = bridge_figure(bridge, Path(tmp))
+            if path is not None:
+                doc.fig(path.stem, "Bridge: years per 10x and the 5% ImageNet compute multiple after each step",
+                        functools.partial(path.read_bytes))
 
 
 def _validation_section(doc: Document, run: Run, validation: dict[str, Any]) -> None:

@@ -1,4 +1,10 @@
-"""``forecast validate {recovery,backtest,links,sensitivity,all}``: the calibration checks.
+"""``forecast validate CHECK``: the evaluation and calibration checks.
+
+``all`` runs the evaluation of issue 13: ``nested`` (spec chosen on early origins, scored on later ones,
+with the baselines), ``holdout`` (the untouched post-2020-08-31 results), ``sold`` (pseudo-wall crossing
+years and the frontier compute/cost checks when built), ``bridge`` (Thompson's method on his points, then
+the project's changes one at a time) and ``sbc`` (simulation-based calibration, compiled once).
+``legacy`` runs the earlier four: ``recovery``, ``backtest``, ``links``, ``sensitivity``.
 
 Fits run in parallel through Dask: a local cluster of ``--workers`` processes (1 thread each) by
 default, ``--scheduler ADDRESS`` for an existing cluster, ``--serial`` for none. Results are merged
@@ -12,7 +18,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,19 +26,20 @@ if TYPE_CHECKING:
     from forecast.config import Spec
 
 CHECKS = ("recovery", "backtest", "links", "sensitivity")
+EVALUATION = ("nested", "holdout", "sold", "bridge", "sbc")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``validate`` sub-command."""
     p = subparsers.add_parser(
         "validate",
-        help="calibration checks: recovery, backtest, links (LOO), sensitivity",
+        help="evaluation: nested origins, holdout, baselines, bridge, SBC (and the legacy checks)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("check", choices=(*CHECKS, "all", "frontier"),
-                   help="which check to run ('all' runs the four; 'frontier': rolling-origin frontier check "
-                        "and the cost calibration, forecast/validation/frontier.py)")
+    p.add_argument("check", choices=(*CHECKS, *EVALUATION, "all", "legacy", "frontier"),
+                   help="which check ('all': the evaluation; 'legacy': recovery, backtest, links, sensitivity; "
+                        "'frontier': rolling-origin frontier check and the cost calibration)")
     p.add_argument("--frontier-cutoffs", type=int, nargs="+", default=[2018, 2020, 2022],
                    help="cutoff years of the rolling-origin frontier check (default 2018 2020 2022)")
     p.add_argument("--run", default=None, help="saved run for the cost calibration (default models/<name>)")
@@ -46,6 +53,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--tune", type=int, default=None, help="tuning steps per chain (default: = draws)")
     p.add_argument("--chains", type=int, default=2, help="chains per fit (default 2, run sequentially)")
     p.add_argument("--cutoffs", type=int, nargs="+", default=[2016, 2017, 2018], help="backtest cutoff years")
+    p.add_argument("--eval-draws", type=int, default=1000,
+                   help="draws (and tuning steps) per chain of the evaluation's fits (default 1000; compile dominates)")
+    p.add_argument("--candidates", default="models/candidates.toml", help="candidate specs of the nested origins")
+    p.add_argument("--bridge-steps", default="models/bridge.toml", help="steps of the bridge")
+    p.add_argument("--sbc-sims", type=int, default=100, help="SBC simulations (default 100)")
+    p.add_argument("--sbc-draws", type=int, default=200, help="SBC draws (and tuning steps) per chain (default 200)")
     p.add_argument("--out", default=None, help="output JSON (default reports/<name>/validation.json)")
     p.set_defaults(handler=handle)
 
@@ -59,6 +72,7 @@ def handle(args: argparse.Namespace) -> int:
     from forecast.validation.links import run_links
     from forecast.validation.parallel import executor
     from forecast.validation.recovery import run_recovery
+    from forecast.validation.run_eval import EvaluationState, run_evaluation_check
     from forecast.validation.sensitivity import run_sensitivity
 
     spec = load_spec(args.spec)
@@ -70,7 +84,8 @@ def handle(args: argparse.Namespace) -> int:
     )
     digest = data_hash(paths.results, paths.notable, paths.prices)
     out = Path(args.out) if args.out else Path("reports") / spec.model.name / "validation.json"
-    checks = CHECKS if args.check == "all" else (args.check,)
+    groups = {"all": EVALUATION, "legacy": CHECKS}
+    checks = groups.get(args.check, (args.check,))
     kw = {"draws": args.draws, "tune": args.tune or args.draws, "chains": args.chains}
 
     def log(msg: str) -> None:
@@ -78,11 +93,17 @@ def handle(args: argparse.Namespace) -> int:
 
     if args.check == "frontier":
         return _frontier(args, spec, notable, out, digest, kw, log)
-    sections = {}
+    sections: dict[str, Any] = {}
+    timings: dict[str, float] = {}
+    state = EvaluationState(spec=spec, out=out)
+    t_all = time.perf_counter()
     with executor(args.scheduler, args.workers, args.serial) as ex:
         for check in checks:
             t0 = time.perf_counter()
-            if check == "recovery":
+            if check in EVALUATION:
+                ekw = {"draws": args.eval_draws, "tune": args.eval_draws, "chains": args.chains}
+                sections[check] = run_evaluation_check(check, state, args, results, notable, prices, ex, log, ekw)
+            elif check == "recovery":
                 sections[check] = run_recovery(
                     spec, results, notable, prices, executor=ex, n_sims=args.sims, log=log, **kw
                 )
@@ -94,7 +115,8 @@ def handle(args: argparse.Namespace) -> int:
                 sections[check] = run_links(spec, results, notable, prices, executor=ex, log=log, **kw)
             else:
                 sections[check] = run_sensitivity(spec, results, notable, prices, executor=ex, log=log, **kw)
-            log(f"{check}: {time.perf_counter() - t0:.0f} s")
+            timings[check] = time.perf_counter() - t0
+            log(f"{check}: {timings[check]:.0f} s")
             write_validation_json(
                 out,
                 {
@@ -102,6 +124,11 @@ def handle(args: argparse.Namespace) -> int:
                     "spec": spec.source,
                 },
             )
+    if len(checks) > 1:
+        timing = {"checks": timings, "total_s": time.perf_counter() - t_all, "executor": ex.description,
+                  "command": " ".join(sys.argv[1:])}
+        write_validation_json(out, {f"timing_{args.check}": timing})
+        log(f"{args.check}: {timing['total_s']:.0f} s in total")
     print(validation_markdown(sections))
     print(f"wrote {out}", file=sys.stderr)
     return 0

@@ -18,7 +18,8 @@ import numpy as np
 from forecast.atomic import atomic_write_text
 
 VALIDATION_FILE = "validation.json"
-SECTIONS = ("recovery", "backtest", "links", "sensitivity")
+SECTIONS = ("nested", "holdout", "sold", "sbc", "recovery", "backtest", "links", "sensitivity")
+"""Sections of the Validation part of the report, in order (``bridge`` has its own section)."""
 
 
 # ----------------------------------------------------------------------------- JSON
@@ -273,8 +274,14 @@ def _year(v: Any) -> str:
 
 def validation_markdown(data: dict[str, Any]) -> str:
     """Render the report's validation section (markdown) from the contents of ``validation.json``."""
+    from forecast.validation import render
+
     parts = ["## Validation", ""]
     renderers = {
+        "nested": render.nested_md,
+        "holdout": render.holdout_md,
+        "sold": render.sold_md,
+        "sbc": render.sbc_md,
         "recovery": _recovery_md,
         "backtest": _backtest_md,
         "links": _links_md,
@@ -344,7 +351,9 @@ def validation_figures(data: dict[str, Any], out_dir: str | Path) -> list[Path]:
         fig.savefig(p, dpi=110)
         plt.close(fig)
         paths.append(p)
-    return paths
+    from forecast.validation.render import evaluation_figures
+
+    return paths + evaluation_figures(data, out_dir)
 
 
 __all__ = [
