@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -99,9 +100,11 @@ def check_convergence(trace: xr.DataTree, var_names: list[str]) -> ConvergenceCh
 
     post = trace["posterior"].to_dataset()[var_names]
     n_chains = int(post.sizes.get("chain", 1))
-    rhat, rhat_var = _extreme(az.rhat(post), "max") if n_chains > 1 else (float("nan"), "")
-    ess_bulk, bulk_var = _extreme(az.ess(post, method="bulk"), "min")
-    ess_tail, tail_var = _extreme(az.ess(post, method="tail"), "min")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a stuck chain gives NaN: a failure below
+        rhat, rhat_var = _extreme(az.rhat(post), "max") if n_chains > 1 else (float("nan"), "")
+        ess_bulk, bulk_var = _extreme(az.ess(post, method="bulk"), "min")
+        ess_tail, tail_var = _extreme(az.ess(post, method="tail"), "min")
     stats = trace["sample_stats"].to_dataset()
     divergences = int(np.asarray(stats["diverging"].values).sum()) if "diverging" in stats else 0
     energy = np.asarray(stats["energy"].values, dtype=float) if "energy" in stats else None
