@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import json
+import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from forecast import policy, schema
-from forecast.errors import ConfigError
+from forecast.errors import ConfigError, RunError
 
 LINKS = ("logit", "log", "identity")
 LIKELIHOODS = ("student_t", "normal")
@@ -30,10 +32,57 @@ POOLINGS = ("zerosum", "noncentered")
 NOISES = ("per_domain", "pooled", "shared")
 
 
+RUN_NAME_MAX = 100
+"""Longest run name: well inside every file system's 255-byte file-name limit."""
+_RUN_NAME = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def check_run_name(name: str, what: str = "--name") -> str:
+    """Return ``name`` if it is one safe path component, else raise :class:`ConfigError`.
+
+    A run name becomes a folder under ``models/`` and ``reports/``: it must be 1 to
+    :data:`RUN_NAME_MAX` characters from ``[A-Za-z0-9._-]``, and neither ``.`` nor ``..``.
+    """
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{what} must be a non-empty run name, got {name!r}")
+    if len(name) > RUN_NAME_MAX:
+        raise ConfigError(f"{what} is {len(name)} characters long; a run name has at most {RUN_NAME_MAX}")
+    if not _RUN_NAME.fullmatch(name) or name in (".", ".."):
+        raise ConfigError(
+            f"{what} = {name!r} is not a run name: use letters, digits, '.', '-' and '_' only "
+            "(one folder name, not a path; not '.' or '..')"
+        )
+    return name
+
+
 def default_spec_dict() -> dict[str, Any]:
     """The package defaults as a fresh, mutable dict."""
-    text = resources.files("forecast").joinpath("spec_defaults.toml").read_text()
+    text = resources.files("forecast").joinpath("spec_defaults.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
+
+
+def frozen_defaults_file(schema_version: int) -> str:
+    """File name of the spec defaults frozen for runs of ``schema_version`` (inside the package)."""
+    return f"spec_defaults_v{int(schema_version)}.toml"
+
+
+def frozen_spec_defaults(schema_version: int) -> dict[str, Any]:
+    """The spec defaults frozen for run files of ``schema_version``, as a fresh dict.
+
+    A run stores its fully merged spec; these defaults only fill keys that did not exist when an
+    old run was fitted, with the values that reproduce what the model did then (e.g. ``model.noise =
+    "per_domain"`` for runs fitted before that key existed). Today's ``spec_defaults.toml`` is never
+    used to load a run, so changing a default cannot relabel an old run.
+
+    Raises
+    ------
+    RunError
+        No defaults are frozen for that version (the run is of an unknown schema).
+    """
+    res = resources.files("forecast").joinpath(frozen_defaults_file(schema_version))
+    if not res.is_file():
+        raise RunError(f"no spec defaults are frozen for run schema version {schema_version}")
+    return tomllib.loads(res.read_text(encoding="utf-8"))
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any], path: str = "") -> dict[str, Any]:
@@ -64,6 +113,8 @@ def _number(value: Any, where: str, *, positive: bool = False, integer: bool = F
     if isinstance(value, bool) or not isinstance(value, ok_type):
         kind = "an integer" if integer else "a number"
         raise ConfigError(f"'{where}' must be {kind}, got {value!r}")
+    if not math.isfinite(value):
+        raise ConfigError(f"'{where}' must be a finite number, got {value!r}")
     if positive and value <= 0:
         raise ConfigError(f"'{where}' must be > 0, got {value!r}")
     return value
@@ -215,6 +266,7 @@ def spec_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Spec:
     )
     if not model.name.replace("-", "").replace("_", "").isalnum():
         raise ConfigError(f"'model.name' = {model.name!r}: use letters, digits, '-' and '_' only")
+    check_run_name(model.name, "'model.name'")
     for key, value in raw["centering"].items():
         _number(value, f"centering.{key}")
     for name, params in raw["priors"].items():
@@ -307,7 +359,11 @@ def load_spec(path: str | Path | None = None, overrides: Mapping[str, Any] | Non
         if not p.is_file():
             raise ConfigError(f"model spec not found: {p}")
         try:
-            user = tomllib.loads(p.read_text())
+            user = tomllib.loads(p.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{p}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+        except OSError as exc:
+            raise ConfigError(f"{p}: cannot read: {exc.strerror or exc}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{p}: not valid TOML: {exc}") from exc
         try:
@@ -324,5 +380,25 @@ def load_spec(path: str | Path | None = None, overrides: Mapping[str, Any] | Non
 
 
 def spec_from_json(text: str) -> Spec:
-    """Rebuild a spec stored in a run (JSON of the merged dict)."""
+    """Rebuild a spec of the current code (JSON of the merged dict), e.g. one sent to a worker."""
     return spec_from_dict(merge(_defaults_with_optional_keys(), json.loads(text)), source="<run>")
+
+
+def spec_from_run(text: str, schema_version: int) -> Spec:
+    """Rebuild the spec stored in a run of ``schema_version``, exactly as it was fitted.
+
+    The stored spec is merged over :func:`frozen_spec_defaults` of the run's schema version (never
+    over today's defaults).
+
+    Raises
+    ------
+    RunError
+        The stored spec is not JSON, has a key the frozen defaults lack, lacks a key, or is invalid.
+    """
+    try:
+        stored = json.loads(text)
+        return spec_from_dict(merge(frozen_spec_defaults(schema_version), stored), source="<run>")
+    except (ValueError, TypeError, ConfigError) as exc:
+        raise RunError(f"the spec stored in the run is invalid for schema version {schema_version}: {exc}") from None
+    except KeyError as exc:
+        raise RunError(f"the spec stored in the run lacks key {exc} (schema version {schema_version})") from None

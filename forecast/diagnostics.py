@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -48,45 +49,72 @@ class ConvergenceChecks:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ConvergenceChecks:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Checks stored by older code could pass with a non-finite R-hat (NaN values were dropped): such a
+        run is read back as not converged.
+        """
+        failures = tuple(d.get("failures", ()))
+        max_rhat = float(d["max_rhat"])
+        if not np.isfinite(max_rhat) and not any(f.startswith("R-hat") for f in failures):
+            failures += ("R-hat cannot be computed (not finite in the stored checks)",)
         return cls(
-            max_rhat=float(d["max_rhat"]),
+            max_rhat=max_rhat,
             min_ess_bulk=float(d["min_ess_bulk"]),
             min_ess_tail=float(d["min_ess_tail"]),
             divergences=int(d["divergences"]),
             min_bfmi=float(d["min_bfmi"]),
             worst=dict(d.get("worst", {})),
-            failures=tuple(d.get("failures", ())),
+            failures=failures,
         )
 
 
 def _extreme(ds: xr.Dataset, how: str) -> tuple[float, str]:
+    """The largest (``how="max"``) or smallest value over every variable, and that variable's name.
+
+    A non-finite value anywhere wins (NaN, with that variable's name): a diagnostic that could not be
+    computed must fail its check, never be skipped.
+    """
     best_val, best_name = (np.inf, "") if how == "min" else (-np.inf, "")
     for name, da in ds.data_vars.items():
         vals = np.asarray(da.values, dtype=float)
-        vals = vals[np.isfinite(vals)]
         if vals.size == 0:
             continue
+        if not np.isfinite(vals).all():
+            return float("nan"), str(name)
         v = float(vals.min() if how == "min" else vals.max())
         if (how == "min" and v < best_val) or (how == "max" and v > best_val):
             best_val, best_name = v, str(name)
+    if not best_name:
+        return float("nan"), ""
     return best_val, best_name
 
 
 def check_convergence(trace: xr.DataTree, var_names: list[str]) -> ConvergenceChecks:
-    """Compute the checks on the posterior variables ``var_names`` (the free parameters)."""
+    """Compute the checks on the posterior variables ``var_names`` (the free parameters).
+
+    Every check must be computable to pass: with one chain R-hat cannot be computed, so the run is
+    reported as not converged (say so rather than call it converged).
+    """
     import arviz as az  # imported here: loading a run must not pay for ArviZ
 
     post = trace["posterior"].to_dataset()[var_names]
-    rhat, rhat_var = _extreme(az.rhat(post), "max")
-    ess_bulk, bulk_var = _extreme(az.ess(post, method="bulk"), "min")
-    ess_tail, tail_var = _extreme(az.ess(post, method="tail"), "min")
+    n_chains = int(post.sizes.get("chain", 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a stuck chain gives NaN: a failure below
+        rhat, rhat_var = _extreme(az.rhat(post), "max") if n_chains > 1 else (float("nan"), "")
+        ess_bulk, bulk_var = _extreme(az.ess(post, method="bulk"), "min")
+        ess_tail, tail_var = _extreme(az.ess(post, method="tail"), "min")
     stats = trace["sample_stats"].to_dataset()
     divergences = int(np.asarray(stats["diverging"].values).sum()) if "diverging" in stats else 0
     energy = np.asarray(stats["energy"].values, dtype=float) if "energy" in stats else None
     bfmi = float(np.min(_bfmi(energy))) if energy is not None else float("nan")
     failures = []
-    if not rhat <= policy.RHAT_MAX:
+    if n_chains < 2:
+        failures.append(f"R-hat cannot be computed from {n_chains} chain (run at least 2 chains)")
+    elif not np.isfinite(rhat):
+        failures.append(f"R-hat cannot be computed ({rhat_var or 'no parameters'})")
+    elif rhat > policy.RHAT_MAX:
         failures.append(f"R-hat {rhat:.3f} > {policy.RHAT_MAX} ({rhat_var})")
     if not ess_bulk >= policy.ESS_BULK_MIN:
         failures.append(f"bulk ESS {ess_bulk:.0f} < {policy.ESS_BULK_MIN:.0f} ({bulk_var})")
@@ -94,7 +122,7 @@ def check_convergence(trace: xr.DataTree, var_names: list[str]) -> ConvergenceCh
         failures.append(f"tail ESS {ess_tail:.0f} < {policy.ESS_TAIL_MIN:.0f} ({tail_var})")
     if divergences > policy.DIVERGENCES_MAX:
         failures.append(f"{divergences} divergent transitions")
-    if np.isfinite(bfmi) and bfmi < policy.EBFMI_MIN:
+    if energy is not None and not bfmi >= policy.EBFMI_MIN:
         failures.append(f"E-BFMI {bfmi:.2f} < {policy.EBFMI_MIN}")
     return ConvergenceChecks(
         max_rhat=rhat,

@@ -32,14 +32,26 @@ class Problem:
         return f"{where}: {self.severity}: {self.message}"
 
 
+MAX_PROBLEMS_SHOWN = 50
+"""Problems listed in a message; the rest are counted ("... and N more")."""
+
+
+def capped_lines(items: list[object], limit: int = MAX_PROBLEMS_SHOWN, indent: str = "  ") -> list[str]:
+    """One line per item, the first ``limit`` of them, then a line counting the rest."""
+    lines = [f"{indent}{item}" for item in items[:limit]]
+    if len(items) > limit:
+        lines.append(f"{indent}... and {len(items) - limit:,} more")
+    return lines
+
+
 class DataError(ForecastError):
-    """Input data is invalid; carries every problem found, not only the first."""
+    """Input data is invalid; carries every problem found, not only the first (the message lists 50)."""
 
     def __init__(self, problems: list[Problem] | str):
         if isinstance(problems, str):
             problems = [Problem(file="<data>", line=None, column=None, message=problems)]
         self.problems = [p for p in problems if p.severity == "error"] or list(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
+        lines = "\n".join(capped_lines(list(self.problems)))
         super().__init__(f"{len(self.problems)} problem(s) in the data:\n{lines}")
 
 
@@ -53,3 +65,11 @@ class RunError(ForecastError):
 
 class ConvergenceError(ForecastError):
     """Raised under ``--strict`` when a fit fails its convergence checks."""
+
+
+class FitInterrupted(ForecastError):
+    """Sampling stopped before every chain had every draw (Ctrl-C): the fit is incomplete and not saved."""
+
+
+class ReportError(ForecastError):
+    """A file a report reads besides the run (``validation.json``) is unusable; the message names it."""

@@ -9,6 +9,7 @@ import platform
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ import xarray as xr
 from forecast import policy
 from forecast.config import Spec
 from forecast.diagnostics import check_convergence
+from forecast.errors import FitInterrupted
 from forecast.frontier import fit_relevant
 from forecast.model import ModelData, build_model, link_inverse, prepare_data
 from forecast.run import Run
@@ -57,11 +59,15 @@ def configure_pytensor() -> None:
     With Numba's fastmath on, code compiled fresh, compiled into the cache and loaded from the
     cache gave three different posteriors for one seed (measured here); with it off all three are
     identical and the on-disk compile cache still saves most of the compile time.
+    The code PyTensor generates for Numba goes to a content-addressed folder beside its compile cache
+    (pruned by PyTensor) instead of dozens of new files in the system temp folder on every fit.
     """
     import pytensor
 
     pytensor.config.numba__fastmath = False
     pytensor.config.numba__cache = True
+    if not pytensor.config.generated_src_dir:
+        pytensor.config.generated_src_dir = str(Path(pytensor.config.compiledir) / "generated_src")
 
 
 def fit_key(spec: Spec, data_hash: str) -> str:
@@ -83,6 +89,29 @@ def fit_key(spec: Spec, data_hash: str) -> str:
         "versions": {k: v for k, v in library_versions().items() if k != "forecast"},
     }
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
+
+
+def check_complete(trace: xr.DataTree, var_names: list[str], chains: int, draws: int) -> None:
+    """Raise :class:`FitInterrupted` unless every chain has every draw of ``var_names``.
+
+    nutpie and PyMC swallow Ctrl-C while sampling and return the draws made so far (chains cut short
+    are padded with NaN, or missing): such a trace must never pass for a complete run.
+    """
+    post = trace["posterior"].to_dataset()
+    have_chains, have_draws = int(post.sizes.get("chain", 0)), int(post.sizes.get("draw", 0))
+    if have_chains != chains or have_draws != draws:
+        raise FitInterrupted(
+            f"sampling stopped early: {have_chains} of {chains} chains, {have_draws} of {draws} draws per chain"
+        )
+    for name in var_names:
+        vals = np.asarray(post[name].values, dtype=float).reshape(chains, draws, -1)
+        finite = np.isfinite(vals).all(axis=2)
+        if not finite.all():
+            done = finite.sum(axis=1)
+            worst = int(np.argmin(done))
+            raise FitInterrupted(
+                f"sampling stopped early: chain {worst} has {int(done[worst])} of {draws} draws"
+            )
 
 
 def free_parameter_names(model: Any) -> list[str]:
@@ -170,6 +199,7 @@ def fit(
             compute_convergence_checks=False,
             **kwargs,
         )
+        check_complete(trace, free_parameter_names(model), s.chains, s.draws)
         timings["compile_and_sampling_s"] = time.perf_counter() - t
         timings["sampling_s"] = float(trace["posterior"].attrs.get("sampling_time", float("nan")))
         timings["compile_s"] = timings["compile_and_sampling_s"] - timings["sampling_s"]

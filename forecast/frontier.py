@@ -128,7 +128,7 @@ def settings(spec: Any) -> FrontierSettings:
 
 # ----------------------------------------------------------------------------- files
 def frontier_paths(root: str | Path | None = None) -> dict[str, Path]:
-    """Paths of the frontier tables under ``root/data``; default: the tables folder of :func:`forecast.paths.data_dir`."""
+    """Paths of the frontier tables under ``root/data``; default: :func:`forecast.paths.data_dir`."""
     from forecast.paths import data_dir
 
     base = Path(root) / "data" if root is not None else data_dir()

@@ -14,6 +14,7 @@ import base64
 import functools
 import html
 import json
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ import pandas as pd
 
 from forecast import plots, policy
 from forecast.atomic import atomic_write_bytes, atomic_write_text
+from forecast.config import check_run_name
+from forecast.errors import ConfigError, ReportError, RunError
 from forecast.forecasts import (
     ANCHORS,
     COTTIER_GROWTH,
@@ -41,6 +44,7 @@ from forecast.forecasts import (
 )
 from forecast.run import Run, load_run
 
+VALIDATION_JSON = "validation.json"
 REPORT_MD = "report.md"
 REPORT_HTML = "report.html"
 FIGURE_DIR = "figures"
@@ -95,22 +99,24 @@ class Document:
 
     def to_markdown(self, figure_dir: str = FIGURE_DIR) -> str:
         """Markdown, figures linked as ``figures/<name>.png``."""
-        out = [f"# {self.title}", ""]
+        out = [f"# {md_safe(self.title)}", ""]
         for b in self.blocks:
             if b.kind.startswith("h"):
-                out += ["#" * (int(b.kind[1]) + 1) + " " + b.text, ""]
+                out += ["#" * (int(b.kind[1]) + 1) + " " + md_safe(b.text), ""]
             elif b.kind == "p":
-                out += [b.text, ""]
+                out += [md_safe(b.text), ""]
             elif b.kind == "warn":
-                out += [f"> **{b.text}**", ""]
+                out += [f"> **{md_safe(b.text)}**", ""]
             elif b.kind == "pre":
-                out += ["```", b.text, "```", ""]
+                fence = "`" * max(3, 1 + max((len(r) for r in re.findall("`+", b.text)), default=0))
+                out += [fence, b.text, fence, ""]
             elif b.kind == "md":
-                out += [b.text, ""]
+                out += [md_safe(b.text), ""]
             elif b.kind == "table" and b.table is not None:
                 out += [_md_table(b.table), ""]
             elif b.kind == "fig":
-                out += [f"![{b.text}]({figure_dir}/{b.name}.png)", "", f"*{b.text}*", ""]
+                caption = md_safe(b.text)
+                out += [f"![{caption}]({figure_dir}/{b.name}.png)", "", f"*{caption}*", ""]
         return "\n".join(out)
 
     def to_html(self) -> str:
@@ -150,8 +156,31 @@ class Document:
         )
 
 
+_MD_UNSAFE = (
+    (re.compile("<"), "&lt;"),  # raw HTML (<script>, <img onerror=...>) and <javascript:...> autolinks
+    (re.compile(">"), "&gt;"),
+    (re.compile(r"\]\s*\("), "]\\("),  # [text](url): inline links and images
+    (re.compile(r"\]\s*:"), "]\\:"),  # [ref]: url: link reference definitions
+    (re.compile(r"(?i)(java|vb)script\s*:"), lambda m: m.group(0).rstrip(":") + "&#58;"),
+)
+
+
+def md_safe(text: str) -> str:
+    """Markdown that shows ``text`` as text: no raw HTML, no links, no ``javascript:`` URLs.
+
+    Applied to every string the report writes outside code spans (data strings, run names and
+    validation results can hold anything); ``**bold**`` and `` `code` `` keep working. Inside code
+    spans nothing is interpreted, so they are left as they are.
+    """
+    parts = re.split(r"(`+[^`]*`+)", str(text))
+    for i in range(0, len(parts), 2):
+        for pattern, repl in _MD_UNSAFE:
+            parts[i] = pattern.sub(repl, parts[i])
+    return "".join(parts)
+
+
 def _md_cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return md_safe(str(value).replace("|", "\\|").replace("\n", " "))
 
 
 def _md_table(df: pd.DataFrame) -> str:
@@ -255,8 +284,39 @@ def ppc_summary(run: Run) -> tuple[pd.DataFrame, np.ndarray] | None:
 
 # ----------------------------------------------------------------------------- the report
 def default_report_dir(run: Run) -> Path:
-    """``reports/<name>`` (relative to the working directory)."""
-    return Path("reports") / run.name
+    """``reports/<name>`` (relative to the working directory); the name must be a safe run name.
+
+    Raises
+    ------
+    RunError
+        The run's name is not one safe folder name (a crafted run file), so it is not used as a path.
+    """
+    try:
+        return Path("reports") / check_run_name(run.name, "the run's name")
+    except ConfigError as exc:
+        raise RunError(f"{run.path or 'run'}: {exc}") from None
+
+
+def load_validation(path: str | Path) -> dict[str, Any] | None:
+    """The content of a ``validation.json`` (``forecast validate``), or ``None`` when there is none.
+
+    Raises
+    ------
+    ReportError
+        The file exists but is not UTF-8 JSON holding an object (e.g. a merge conflict in it).
+    """
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        content = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else " ".join(str(exc).split())
+        raise ReportError(f"{path}: not a valid validation file ({reason}); fix or delete it, or rerun "
+                          "`forecast validate`") from None
+    if not isinstance(content, dict):
+        raise ReportError(f"{path}: not a valid validation file (expected a JSON object)")
+    return content
 
 
 def spec_source(run: Run) -> str:
@@ -796,6 +856,7 @@ def write_report(
     compare: Sequence[Run | str | Path] | None = None,
     figures: bool = True,
     forecasts: Forecasts | None = None,
+    include_validation: bool = True,
 ) -> tuple[Path, Path]:
     """Write ``report.md``, ``report.html``, the figures and the forecast CSVs; return (md, html).
 
@@ -812,6 +873,15 @@ def write_report(
         ``False`` leaves the figures out (fast previews).
     forecasts
         ``compute_forecasts(run)`` if already computed (default budgets); computed here otherwise.
+    include_validation
+        Render ``validation.json`` of the output folder as a Validation section (when present).
+
+    Raises
+    ------
+    ReportError
+        ``validation.json`` is present but malformed (with ``include_validation``).
+    RunError
+        No ``out_dir`` is given and the run's stored name is not a safe folder name.
     """
     out = Path(out_dir) if out_dir is not None else default_report_dir(run)
     fc = forecasts if forecasts is not None else compute_forecasts(run)
@@ -820,12 +890,11 @@ def write_report(
         for c in (compare if compare is not None else sibling_link_runs(run))
     ]
     others = [compute_forecasts(o) for o in others_runs]
-    validation_path = out / "validation.json"
-    validation = json.loads(validation_path.read_text()) if validation_path.is_file() else None
+    validation = load_validation(out / VALIDATION_JSON) if include_validation else None
     doc = build_document(run, fc, others, figures=figures, validation=validation)
     for b in doc.blocks:
         if b.kind == "fig":
-            atomic_write_bytes(out / FIGURE_DIR / f"{b.name}.png", b.png)
+            atomic_write_bytes(out / FIGURE_DIR / f"{check_run_name(b.name, 'figure name')}.png", b.png)
     fc.to_csv(out)
     ppc = ppc_summary(run)
     if ppc is not None:

@@ -19,13 +19,20 @@ import pandas as pd
 import xarray as xr
 
 from forecast.atomic import atomic_write
-from forecast.config import Spec, spec_from_json
+from forecast.config import Spec, check_run_name, spec_from_run
 from forecast.diagnostics import ConvergenceChecks
-from forecast.errors import RunError
+from forecast.errors import ConfigError, RunError
 from forecast.prepare import ModelData
 
 RUN_SCHEMA_VERSION = 1
-"""Bump when the layout of run files changes; :func:`load_run` refuses other versions."""
+"""Bump when the layout of run files changes; :func:`load_run` refuses other versions.
+
+Runs of each version are loaded with the spec defaults frozen for it
+(``forecast/spec_defaults_v<N>.toml``): a new version needs its own frozen copy.
+"""
+
+SPEC_HASH_ATTR = "spec_sha256"
+"""Attribute (and manifest key) holding the SHA-256 of the stored spec JSON."""
 
 RUN_FILE = "run.nc"
 MANIFEST_FILE = "manifest.json"
@@ -124,17 +131,31 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def save_run(run: Run, directory: str | Path) -> Path:
-    """Write ``run.nc`` and ``manifest.json`` into ``directory`` atomically; return the run file path."""
+    """Write ``run.nc`` and ``manifest.json`` into ``directory`` atomically; return the run file path.
+
+    Raises
+    ------
+    ConfigError
+        The run's name is not a safe run name (see :func:`forecast.config.check_run_name`).
+    """
     directory = Path(directory)
+    check_run_name(run.name, "run name")
     tree = run.trace.copy()
     for name, ds in data_to_tree(run.data).items():
         tree[name] = xr.DataTree(ds)
+    spec_json = run.spec.to_json()
+    meta = {k: v for k, v in run.meta.items() if k != SPEC_HASH_ATTR}
     attrs = {
         "schema_version": RUN_SCHEMA_VERSION,
-        "spec": run.spec.to_json(),
+        "spec": spec_json,
+        SPEC_HASH_ATTR: _text_sha256(spec_json),
         "checks": json.dumps(run.checks.to_dict()),
-        **{k: (v if isinstance(v, str | int | float) else json.dumps(v)) for k, v in run.meta.items()},
+        **{k: (v if isinstance(v, str | int | float) else json.dumps(v)) for k, v in meta.items()},
     }
     tree.attrs = attrs
     run_path = directory / RUN_FILE
@@ -148,6 +169,7 @@ def save_run(run: Run, directory: str | Path) -> Path:
         "name": run.name,
         "run_file": RUN_FILE,
         "run_sha256": _sha256(run_path),
+        SPEC_HASH_ATTR: attrs[SPEC_HASH_ATTR],
         "spec_source": run.spec.source,
         "converged": run.checks.converged,
         "checks": run.checks.to_dict(),
@@ -175,15 +197,44 @@ def resolve_run_path(path: str | Path) -> Path:
                    "fit one with `forecast fit` or `forecast run`")
 
 
-def load_run(path: str | Path) -> Run:
-    """Load a saved run: ``forecast.load_run("models/default")``.
+def verify_manifest(run_path: Path) -> None:
+    """Check ``run_path`` against the ``manifest.json`` beside it (when there is one).
 
     Raises
     ------
     RunError
-        When the file is missing, corrupt, or written with another schema version.
+        The manifest is unreadable, or its SHA-256 of the run file differs from the file's bytes
+        (overwritten bytes, or a save killed between the run file and its manifest).
+    """
+    manifest_path = run_path.with_name(MANIFEST_FILE)
+    if not manifest_path.is_file():
+        return
+    try:
+        manifest = json.loads(manifest_path.read_bytes().decode("utf-8"))
+        expected = manifest.get("run_sha256") if manifest.get("run_file", RUN_FILE) == run_path.name else None
+    except (OSError, ValueError, AttributeError) as exc:
+        raise RunError(f"{manifest_path}: unreadable manifest of {run_path} ({type(exc).__name__}: {exc})") from None
+    if expected is not None and expected != _sha256(run_path):
+        raise RunError(
+            f"{run_path} does not match {manifest_path}: the SHA-256 of the run file differs from the "
+            "manifest's (the file was modified or its save was interrupted); fit it again"
+        )
+
+
+def load_run(path: str | Path) -> Run:
+    """Load a saved run: ``forecast.load_run("models/default")``.
+
+    The run's bytes are checked against ``manifest.json`` (when present) and its stored spec against
+    its stored hash; the spec is rebuilt with the defaults frozen for the run's schema version, so a
+    run loads exactly as it was fitted whatever today's defaults are.
+
+    Raises
+    ------
+    RunError
+        When the file is missing, corrupt, modified since it was saved, or of an unknown schema version.
     """
     run_path = resolve_run_path(path)
+    verify_manifest(run_path)
     try:
         with xr.open_datatree(run_path, engine="h5netcdf") as opened:
             tree = opened.load()
@@ -202,10 +253,19 @@ def load_run(path: str | Path) -> Run:
     if missing:
         raise RunError(f"{run_path}: run file lacks group(s) {', '.join(missing)}")
     try:
-        spec = spec_from_json(attrs.pop("spec"))
+        spec_json = str(attrs.pop("spec"))
+        stored_hash = attrs.pop(SPEC_HASH_ATTR, None)
+        if stored_hash is not None and str(stored_hash) != _text_sha256(spec_json):
+            raise RunError(f"{run_path}: the stored spec does not match its stored SHA-256 (the file was modified)")
+        spec = spec_from_run(spec_json, int(version))
         checks = ConvergenceChecks.from_dict(json.loads(attrs.pop("checks")))
         data = data_from_tree(tree)
-    except (KeyError, ValueError) as exc:
+        check_run_name(str(attrs.get("name", spec.model.name)), "the stored run name")
+    except RunError as exc:
+        if str(exc).startswith(str(run_path)):
+            raise
+        raise RunError(f"{run_path}: {exc}") from None
+    except (KeyError, ValueError, ConfigError) as exc:
         raise RunError(f"{run_path}: run metadata is damaged ({exc})") from exc
     attrs.pop("schema_version")
     meta = {str(k): _maybe_json(v) for k, v in attrs.items()}

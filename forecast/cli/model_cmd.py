@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from forecast.errors import ConfigError
+from forecast.cli import output_dir, positive_int
+from forecast.config import check_run_name
 
 EXIT_NOT_CONVERGED = 3
 
@@ -26,9 +27,9 @@ def _add_fit_options(p: argparse.ArgumentParser) -> None:
                    help="folder holding results.csv, notable_models.csv, compute_prices.csv (default: "
                         "$FORECAST_DATA_DIR, else ./data, else the packaged tables)")
     p.add_argument("--out", type=Path, default=Path("models"), help="where runs are written (default: models/)")
-    p.add_argument("--draws", type=int, default=None, help="draws per chain (overrides the spec)")
-    p.add_argument("--tune", type=int, default=None, help="tuning steps per chain (overrides the spec)")
-    p.add_argument("--chains", type=int, default=None, help="number of chains (overrides the spec)")
+    p.add_argument("--draws", type=positive_int, default=None, help="draws per chain (overrides the spec)")
+    p.add_argument("--tune", type=positive_int, default=None, help="tuning steps per chain (overrides the spec)")
+    p.add_argument("--chains", type=positive_int, default=None, help="number of chains (overrides the spec)")
     p.add_argument("--seed", type=int, default=None, help="integer seed (overrides the spec)")
     p.add_argument("--sampler", choices=("nutpie", "pymc"), default=None, help="NUTS implementation")
     p.add_argument("--strict", action="store_true",
@@ -62,10 +63,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     sampler = {k: getattr(args, k) for k in ("draws", "tune", "chains", "seed", "sampler")
                if getattr(args, k) is not None}
-    for k in ("draws", "tune", "chains"):
-        if k in sampler and sampler[k] <= 0:
-            raise ConfigError(f"--{k} must be a positive integer, got {sampler[k]}")
     return {"sampler": sampler} if sampler else {}
+
+
+DATA_WARNINGS_SHOWN = 3
+"""Plausibility warnings printed before a fit; ``forecast data check`` lists them all."""
+
+
+def _report_data_warnings(warnings: list[str]) -> None:
+    """Print the first few data warnings and a count of the rest (they never stop a fit)."""
+    for w in warnings[:DATA_WARNINGS_SHOWN]:
+        _say(f"data warning: {w}")
+    if len(warnings) > DATA_WARNINGS_SHOWN:
+        _say(f"... and {len(warnings) - DATA_WARNINGS_SHOWN} more data warnings: "
+             "`forecast data check data/results.csv data/notable_models.csv` lists them all")
 
 
 def fit_and_save(args: argparse.Namespace) -> Any:
@@ -77,11 +88,14 @@ def fit_and_save(args: argparse.Namespace) -> Any:
     from forecast.run import save_run
 
     logging.getLogger("pymc").setLevel(logging.WARNING)  # our own progress lines replace its INFO chatter
+    if args.name is not None:
+        check_run_name(args.name)
+    output_dir(args.out, "--out")
+    output_dir(getattr(args, "reports", None), "--reports")
     spec = load_spec(args.model or default_spec_path(), _overrides(args))
-    tables = load_training_tables(args.data_dir)
-    for w in tables.warnings:
-        _say(f"data warning: {w}")
     name = args.name or spec.model.name
+    tables = load_training_tables(args.data_dir)
+    _report_data_warnings(tables.warnings)
     reused = _reusable_run(args.out / name, spec, tables.data_hash) if not args.refit else None
     if reused is not None:
         return reused
@@ -93,7 +107,7 @@ def fit_and_save(args: argparse.Namespace) -> Any:
     _say(f"saved {path} in {time.perf_counter() - t0:.1f} s")
     if not run.checks.converged:
         bar = "!" * 78
-        print(f"{bar}\n!! NOT CONVERGED: {run.checks.verdict()}\n!! The run is saved but its numbers are "
+        print(f"{bar}\n!! {run.checks.verdict()}\n!! The run is saved but its numbers are "
               f"not to be trusted; increase draws/tune or change the parameterisation.\n{bar}",
               file=sys.stderr, flush=True)
     return run
@@ -152,15 +166,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     """``forecast run``: fit, forecasts, report and headline in one command."""
     import warnings
 
+    from forecast.errors import ReportError
     from forecast.forecasts import compute_forecasts, headline
-    from forecast.report import write_report
+    from forecast.report import VALIDATION_JSON, load_validation, write_report
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         run = fit_and_save(args)
     t0 = time.perf_counter()
+    out = args.reports / check_run_name(run.name)
+    try:
+        load_validation(out / VALIDATION_JSON)
+        include_validation = True
+    except ReportError as exc:  # the run is saved: still write its report, without that section
+        _say(f"{exc}; the report is written without its Validation section")
+        include_validation = False
     forecasts = compute_forecasts(run)
-    md, html = write_report(run, args.reports / run.name, forecasts=forecasts)
+    md, html = write_report(run, out, forecasts=forecasts, include_validation=include_validation)
     _say(f"forecasts and report in {time.perf_counter() - t0:.1f} s: {md}, {html}")
     print(headline(forecasts))
     return EXIT_NOT_CONVERGED if args.strict and not run.checks.converged else 0

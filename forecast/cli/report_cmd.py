@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from forecast import policy
+from forecast.cli import output_dir
 from forecast.errors import ConfigError
 
 EXIT_OK = 0
@@ -87,6 +88,7 @@ def run_predict(args: argparse.Namespace) -> int:
     from forecast.report import progress_display, targets_display, wall_display
     from forecast.run import load_run
 
+    output_dir(args.csv, "--csv")
     runs = [load_run(r) for r in args.runs]
     run = runs[0]
     try:
@@ -149,6 +151,7 @@ def run_report(args: argparse.Namespace) -> int:
     from forecast.report import write_report
     from forecast.run import load_run
 
+    output_dir(args.out, "--out")
     run = load_run(args.run)
     md, page = write_report(run, args.out, compare=args.compare, figures=not args.no_figures)
     if not run.checks.converged:

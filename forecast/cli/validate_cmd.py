@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
     from forecast.config import Spec
 
+from forecast.cli import output_file, positive_int
+
 CHECKS = ("recovery", "backtest", "links", "sensitivity")
 EVALUATION = ("nested", "holdout", "sold", "bridge", "sbc")
 
@@ -46,12 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--spec", default="models/default.toml", help="model spec (default: models/default.toml)")
     p.add_argument("--data-root", default=None, help="directory holding data/ (default: the repository)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="existing Dask scheduler address")
-    p.add_argument("--workers", type=int, default=None, help="local Dask worker processes (default: CPUs)")
+    p.add_argument("--workers", type=positive_int, default=None, help="local Dask worker processes (default: CPUs)")
     p.add_argument("--serial", action="store_true", help="no Dask: run the fits one after another")
-    p.add_argument("--sims", type=int, default=20, help="recovery simulations (default 20)")
-    p.add_argument("--draws", type=int, default=500, help="draws per chain (default 500)")
-    p.add_argument("--tune", type=int, default=None, help="tuning steps per chain (default: = draws)")
-    p.add_argument("--chains", type=int, default=2, help="chains per fit (default 2, run sequentially)")
+    p.add_argument("--sims", type=positive_int, default=20, help="recovery simulations (default 20)")
+    p.add_argument("--draws", type=positive_int, default=500, help="draws per chain (default 500)")
+    p.add_argument("--tune", type=positive_int, default=None, help="tuning steps per chain (default: = draws)")
+    p.add_argument("--chains", type=positive_int, default=2, help="chains per fit (default 2, run sequentially)")
     p.add_argument("--cutoffs", type=int, nargs="+", default=[2016, 2017, 2018], help="backtest cutoff years")
     p.add_argument("--eval-draws", type=int, default=1000,
                    help="draws (and tuning steps) per chain of the evaluation's fits (default 1000; compile dominates)")
@@ -75,6 +77,7 @@ def handle(args: argparse.Namespace) -> int:
     from forecast.validation.run_eval import EvaluationState, run_evaluation_check
     from forecast.validation.sensitivity import run_sensitivity
 
+    output_file(Path(args.out) if args.out else None, "--out")
     spec = load_spec(args.spec)
     paths = default_data_paths(args.data_root)
     results, notable, prices = (

@@ -21,16 +21,17 @@ import csv
 import datetime as dt
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TextIO
 
 import numpy as np
 import pandas as pd
 
 from forecast import schema
 from forecast.data import plausibility
-from forecast.errors import DataError, Problem
+from forecast.errors import DataError, Problem, capped_lines
 
 KINDS: tuple[str, ...] = ("results", "notable", "prices")
 """Table kinds :func:`check_table` knows."""
@@ -128,16 +129,44 @@ def parse_date(text: str) -> dt.date | None:
 # reading
 
 
+MAX_LINE_CHARS = 1 << 20
+"""Longest line read from a table (1 Mi characters): longer means not a CSV table."""
+MAX_TABLE_CHARS = 1 << 28
+"""Most characters read from one table (256 Mi): bounds memory whatever the file is (``/dev/zero``)."""
+
+
+def _bounded_lines(handle: TextIO, name: str) -> Iterator[str]:
+    """The lines of ``handle``, refusing an over-long line, NUL bytes or an oversized file."""
+    total = 0
+    number = 0
+    while True:
+        line = handle.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        total += len(line)
+        if len(line) > MAX_LINE_CHARS:
+            raise DataError([Problem(name, number, None,
+                                     f"line longer than {MAX_LINE_CHARS:,} characters: not a CSV table")])
+        if "\x00" in line:
+            raise DataError([Problem(name, number, None, "NUL byte: not a text file")])
+        if total > MAX_TABLE_CHARS:
+            raise DataError([Problem(name, number, None,
+                                     f"more than {MAX_TABLE_CHARS:,} characters: too large for a table")])
+        yield line
+
+
 def read_rows(path: Path, problems: list[Problem]) -> tuple[list[str], pd.DataFrame]:
     """Header and rows of a CSV file as stripped strings, with each row's first file line.
 
     Appends structural problems (empty file, duplicate columns, wrong field count) to ``problems``.
-    Raises :class:`DataError` when the file cannot be read at all.
+    Raises :class:`DataError` when the file cannot be read at all (missing, not UTF-8 text, a line
+    longer than :data:`MAX_LINE_CHARS`, more than :data:`MAX_TABLE_CHARS` in all): memory stays bounded.
     """
     name = str(path)
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
+            reader = csv.reader(_bounded_lines(handle, name))
             records: list[tuple[int, list[str]]] = []
             prev_end = 0
             for row in reader:
@@ -565,7 +594,7 @@ def format_report(report: CheckReport) -> str:
     status = "OK" if report.ok else "INVALID"
     lines = [f"{report.path}: {kind} table, {report.n_rows} rows: {status} "
              f"({n_err} error{'s' * (n_err != 1)}, {n_warn} warning{'s' * (n_warn != 1)})"]
-    lines += [f"  {p}" for p in report.problems]
+    lines += capped_lines(list(report.problems))
     if report.kind is not None:
         lines += _format_counts(report.kind, report.counts)
     counts = report.counts

@@ -13,8 +13,10 @@ a ``LocalCluster`` of processes with one thread each by default, or an existing 
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -25,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.config import Spec, spec_from_json
+from forecast.errors import ConfigError
 
 # Performance-part variables most validation code needs from a posterior.
 PERFORMANCE_VARS = (
@@ -235,6 +238,36 @@ class DaskExecutor:
         return self.client.gather(futures)
 
 
+CONNECT_TIMEOUT_S = 5.0
+"""How long to try reaching an existing Dask scheduler before giving up."""
+
+
+def connect(scheduler: str, timeout: float = CONNECT_TIMEOUT_S) -> Any:
+    """A ``dask.distributed.Client`` of the scheduler at ``scheduler``.
+
+    Raises
+    ------
+    ConfigError
+        The address is malformed or nothing answers there within ``timeout`` seconds.
+    """
+    from dask.distributed import Client
+
+    try:
+        return Client(scheduler, timeout=timeout)
+    except Exception as exc:  # noqa: BLE001 - whatever the failure (refused, timeout, garbage reply)
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+    # The half-built client complains from its finalizer; collect it now, quietly.
+    hook, sys.unraisablehook = sys.unraisablehook, lambda _: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    raise ConfigError(
+        f"--scheduler {scheduler}: cannot connect to a Dask scheduler within {timeout:g} s ({reason}); "
+        "check the address (tcp://host:8786) or drop --scheduler to start a local cluster"
+    )
+
+
 @contextmanager
 def executor(
     scheduler: str | None = None, workers: int | None = None, serial: bool = False
@@ -256,7 +289,7 @@ def executor(
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
-        client = Client(scheduler)
+        client = connect(scheduler)
         try:
             yield DaskExecutor(client, f"dask scheduler {scheduler}")
         finally:

@@ -28,6 +28,7 @@ from scipy import stats
 
 from forecast import policy
 from forecast.config import Spec
+from forecast.errors import ConfigError
 from forecast.prepare import link_inverse, prepare_data
 from forecast.validation import parallel as par
 
@@ -160,7 +161,16 @@ def run_recovery(
     chains: int = 2,
     log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Run a reference fit, ``n_sims`` simulated data sets, one fit each (in parallel), coverage per group."""
+    """Run a reference fit, ``n_sims`` simulated data sets, one fit each (in parallel), coverage per group.
+
+    Raises
+    ------
+    ConfigError
+        ``n_sims``, ``draws``, ``tune`` or ``chains`` is not a positive integer.
+    """
+    for key, value in (("n_sims", n_sims), ("draws", draws), ("tune", tune), ("chains", chains)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ConfigError(f"recovery: {key} must be a positive integer, got {value!r}")
     say = log or (lambda m: None)
     t0 = time.perf_counter()
     seed = spec.sampler.seed
