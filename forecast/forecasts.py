@@ -709,6 +709,7 @@ class Forecasts:
     theory: xr.Dataset = field(default_factory=xr.Dataset)
     theory_table: pd.DataFrame = field(default_factory=pd.DataFrame)
     imagenet_check: dict[str, Any] = field(default_factory=dict)
+    prior_check_table: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def identified(self) -> dict[str, bool]:
@@ -726,6 +727,7 @@ class Forecasts:
             "wall": self.wall_table,
             "spending": self.spending_table,
             "theory": self.theory_table,
+            "prior_check": self.prior_check_table,
         }
 
     def provenance(self) -> dict[str, str]:
@@ -789,6 +791,7 @@ def compute_forecasts(
         )
         theory_tab = theory.theory_table(k, decomp)
         check = theory.imagenet_check(run)
+        prior_check = theory.prior_error_check(run)
     return Forecasts(
         run_name=run.name,
         run_path=str(run.path) if run.path is not None else "(not saved)",
@@ -810,6 +813,7 @@ def compute_forecasts(
         theory=decomp.assign(k=k, k_shared=k_shared),
         theory_table=theory_tab,
         imagenet_check=check,
+        prior_check_table=prior_check,
     )
 
 

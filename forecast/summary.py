@@ -97,7 +97,8 @@ def format_summary(run: Run) -> str:
     with np.errstate(divide="ignore", invalid="ignore"):
         prog = progress_table(compute_progress(run)).set_index("domain")
         k, _ = theory.implied_exponent(run)
-        text = theory.format_theory(theory.theory_table(k, theory.decomposition(run)), theory.imagenet_check(run))
+        text = theory.format_theory(theory.theory_table(k, theory.decomposition(run)), theory.imagenet_check(run),
+                                    theory.prior_error_check(run))
 
     if WEIGHTED_ROW in prog.index:
         w = prog.loc[WEIGHTED_ROW]

@@ -29,7 +29,7 @@ import xarray as xr
 from forecast import policy
 from forecast.forecasts import SAMPLE_DIMS, last_data_year, log_of, main_benchmarks, summarize, walk_at
 from forecast.identification import exponent_identified, exponent_quantiles
-from forecast.prepare import link_forward, year_bins
+from forecast.prepare import link_forward, link_inverse, year_bins
 from forecast.run import Run
 
 LN10 = math.log(10.0)
@@ -224,8 +224,53 @@ def imagenet_check(run: Run, error: float = IMAGENET_TARGET_ERROR) -> dict[str, 
     }
 
 
-def format_theory(table: pd.DataFrame, check: dict[str, Any]) -> str:
-    """Text block for the summary: k vs theory, the decomposition and the ImageNet check."""
+PRIOR_CHECK_LOG10_FLOP = 23.0
+PRIOR_CHECK_YEAR = 2030
+
+
+def prior_error_check(run: Run, log10_flop: float = PRIOR_CHECK_LOG10_FLOP,
+                      year: int = PRIOR_CHECK_YEAR) -> pd.DataFrame:
+    """What the priors alone allow: error of a ``10**log10_flop`` FLOP model in ``year`` per domain.
+
+    Reads the run's ``prior`` group (prior draws stored by :func:`forecast.fit.fit`); empty when the run
+    has none. Per domain (main benchmark): median and 90% interval of the error, the share of draws in
+    (0, 1), and the share below the best published error.
+    """
+    if "prior" not in run.trace.children:
+        return pd.DataFrame()
+    prior = run.trace["prior"].to_dataset()
+    if not {"alpha", "beta", "gamma"} <= set(prior.data_vars):
+        return pd.DataFrame()
+    as_run = Run(trace=xr.DataTree.from_dict({"posterior": prior}), data=run.data, spec=run.spec,
+                 checks=run.checks)
+    cx, ct = float(run.spec.centering["log10_flop"]), float(run.spec.centering["year"])
+    when = xr.DataArray([float(year)], dims="year", coords={"year": [year]})
+    walk = walk_at(as_run, when)
+    best = run.data.best.set_index("series")["best_error"]
+    lo, hi = policy.interval_bounds()
+    rows = []
+    for dom, bench in main_benchmarks(run.data).items():
+        mu = (prior["alpha"].sel(benchmark=bench) + prior["beta"].sel(domain=dom) * (log10_flop - cx)
+              + prior["gamma"].sel(domain=dom) * (year - ct))
+        if isinstance(walk, xr.DataArray):
+            mu = mu + walk.sel(benchmark=bench, year=year)
+        if "floor" in prior:
+            err = prior["floor"].sel(benchmark=bench) + np.exp(mu)
+        else:
+            err = link_inverse(mu, run.spec.model.link)
+        e = np.asarray(err.values, dtype=float).ravel()
+        e = e[np.isfinite(e)]
+        rows.append({
+            "domain": dom, "benchmark": bench, "log10_flop": log10_flop, "year": year,
+            "error_median": float(np.median(e)), "error_lo": float(np.quantile(e, lo)),
+            "error_hi": float(np.quantile(e, hi)), "p_in_0_1": float(np.mean((e > 0) & (e < 1))),
+            "p_below_best": float(np.mean(e < float(best[bench]))), "best_error": float(best[bench]),
+        })
+    return pd.DataFrame(rows)
+
+
+def format_theory(table: pd.DataFrame, check: dict[str, Any], prior: pd.DataFrame | None = None) -> str:
+    """Text block for the summary: k vs theory, the decomposition, the ImageNet check, the prior check."""
     label = policy.interval_label()
     lines = [f"Scaling exponent k (compute ~ (1/error)^k at the best error, year fixed; {label}); theory: "
              f"k = {policy.THEORY_EXPONENT:g}, Thompson et al. observed k >= 9:"]
@@ -249,4 +294,11 @@ def format_theory(table: pd.DataFrame, check: dict[str, Any]) -> str:
             f"{check['progress_decades_since_max_median']:.1f} [{check['progress_decades_since_max_lo']:.1f}, "
             f"{check['progress_decades_since_max_hi']:.1f}] decades"
         )
+    if prior is not None and len(prior):
+        r0 = prior.iloc[0]
+        lines.append(f"Prior predictive check: error the priors allow for a 10^{r0['log10_flop']:g} FLOP model in "
+                     f"{int(r0['year'])} (median [{label}]; share of draws in (0, 1); share below today's best):")
+        for _, r in prior.iterrows():
+            lines.append(f"  {r['domain']:26s} {r['error_median']:.3g} [{r['error_lo']:.3g}, {r['error_hi']:.3g}]; "
+                         f"{r['p_in_0_1']:.0%} in (0, 1); {r['p_below_best']:.0%} below {r['best_error']:.3g}")
     return "\n".join(lines)

@@ -296,3 +296,49 @@ def test_evidence_weighted_shared_leaves_bleu_and_ap_out():
     prog = F.compute_forecasts(_run_v2()).progress_table.set_index("domain")
     assert "AP are not error rates" in prog.loc[F.WEIGHTED_ROW, "note"]
     np.testing.assert_allclose(prog.loc[F.WEIGHTED_ROW, "years_per_10x_median"], 0.2 / 0.05)
+
+
+# ----------------------------------------------------------------------------- prior check, recovery
+def test_prior_error_check_by_hand():
+    run = make_run()  # identity link: error = alpha + beta (23 - 18) + gamma (2030 - 2017)
+    post = run.posterior
+    run = Run(trace=xr.DataTree.from_dict({"posterior": post, "prior": post}), data=run.data, spec=run.spec,
+              checks=run.checks)
+    tab = theory.prior_error_check(run).set_index("domain")
+    ic = tab.loc["image_classification"]
+    assert ic["error_median"] == pytest.approx(0.5 - 0.1 * 5 - 0.01 * 13)
+    assert ic["p_in_0_1"] == 0.0  # a negative "error": the check exists to show such priors
+    od = tab.loc["object_detection"]  # 0.9 + beta * 5 with beta 0.1, -0.01, 0.2
+    assert od["error_median"] == pytest.approx(0.9 + 0.1 * 5) and od["p_in_0_1"] == pytest.approx(1 / 3)
+    assert theory.prior_error_check(make_run()).empty  # no prior group: nothing to say
+
+
+def test_simulate_v2_follows_the_floor_process():
+    from forecast.validation.recovery_v2 import simulate_v2
+
+    results, notable, prices = synthetic_tables()
+    results["_row"] = np.arange(len(results))
+    spec = _v2_spec()
+    data = prepare_data(results, notable, prices, spec)
+    n_b, n_d, n = len(data.series), len(data.domains), data.n_obs
+    bins = year_bins(data, 2, float(spec.centering["year"]))
+    rng = np.random.default_rng(1)
+    x_true = rng.normal(0, 1, n)
+    walk = rng.normal(0, 0.1, (n_b, len(bins.start_year)))
+
+    def t(v: object) -> dict[str, object]:
+        return {"value": np.atleast_1d(np.asarray(v, dtype=float)).ravel().tolist(), "labels": None}
+
+    truth = {"alpha": t(np.full(n_b, -2.0)), "beta": t(np.full(n_d, -0.2)), "gamma": t(np.full(n_d, -0.1)),
+             "sigma": t(np.full(n_d, 1e-9)), "floor": t(np.full(n_b, 0.03)), "walk": t(walk), "x": t(x_true),
+             "hw_offset": t(0.5), "hw_sigma": t(0.3)}
+    sim, info = simulate_v2(results, data, truth, spec, np.random.default_rng(2))
+    obs = data.obs
+    expected = 0.03 + np.exp(-2.0 - 0.2 * x_true - 0.1 * obs["t"].to_numpy()
+                             + walk[obs["series_idx"].to_numpy(), bins.obs_bin])
+    np.testing.assert_allclose(sim["error"].to_numpy(), expected, rtol=1e-6)
+    assert (sim["error"] > 0.03).all() and info["n_rows"] == n
+    has_hw = np.isfinite(obs["x_hw"].to_numpy())
+    assert (np.isfinite(sim["hardware_burden_flop"].to_numpy()) == has_hw).all()
+    hw = np.log10(sim["hardware_burden_flop"].to_numpy()[has_hw]) - 18.0
+    assert abs(float(np.median(hw - x_true[has_hw])) - 0.5) < 0.25  # burden sits hw_offset above true compute

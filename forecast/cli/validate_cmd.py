@@ -47,6 +47,7 @@ def handle(args: argparse.Namespace) -> int:
     from forecast.validation.links import run_links
     from forecast.validation.parallel import executor
     from forecast.validation.recovery import run_recovery
+    from forecast.validation.recovery_v2 import run_recovery_v2
     from forecast.validation.sensitivity import run_sensitivity
 
     spec = load_spec(args.spec)
@@ -69,7 +70,9 @@ def handle(args: argparse.Namespace) -> int:
         for check in checks:
             t0 = time.perf_counter()
             if check == "recovery":
-                sections[check] = run_recovery(
+                # version-2 specs (floors, measurement, dynamics) have their own generative process
+                recover = run_recovery_v2 if spec.model.floors else run_recovery
+                sections[check] = recover(
                     spec, results, notable, prices, executor=ex, n_sims=args.sims, log=log, **kw
                 )
             elif check == "backtest":
