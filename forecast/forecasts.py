@@ -9,9 +9,10 @@ no Python loop over draws, no sampling. Four questions (see DESIGN.md):
 
       x_needed(b, T) = (link(e_target) - alpha_b - gamma_d * (T - c_year)) / beta_d
 
-- **progress**: years of algorithmic progress worth 10x compute (``beta / gamma``) per domain and
-  shared, with ``P(beta < 0)``; below :data:`IDENTIFIED_PROB` the compute slope's sign is uncertain
-  and the ratio and the wall are flagged as NOT identified.
+- **progress**: years of algorithmic progress worth 10x compute (``beta / gamma``) per domain, shared and
+  evidence-weighted (error-rate domains only), with ``P(beta < 0)``; where the implied exponent k is not
+  pinned down (:mod:`forecast.identification`, one rule for every table) the ratio and the wall are
+  flagged as NOT identified.
 - **wall**: the best error keeps improving at the domain's frontier rate from the last data year ``T0``;
   the compute that needs is ``x_needed(T) = (y_best + rate * (T - T0) - alpha_b - gamma * t_T) / beta``,
   priced at that year's (fitted, uncertain) price per useful FLOP; the wall for budget ``B`` is the
@@ -587,7 +588,7 @@ def progress_table(progress: xr.Dataset) -> pd.DataFrame:
     df = _frame(dom, ("domain",))
     shared = xr.merge([_prefixed(summarize(progress[v + "_shared"]), v) for v in names])
     row: dict[str, Any] = {str(k): float(v) for k, v in shared.data_vars.items()}
-    identified_shared = progress.get("identified_shared", progress["p_beta_negative_shared"] >= IDENTIFIED_PROB)
+    identified_shared = progress["identified_shared"]
     row.update(
         domain="shared",
         p_beta_negative=float(progress["p_beta_negative_shared"]),

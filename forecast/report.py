@@ -28,7 +28,6 @@ from forecast.atomic import atomic_write_bytes, atomic_write_text
 from forecast.forecasts import (
     ANCHORS,
     COTTIER_GROWTH,
-    IDENTIFIED_PROB,
     SAMPLE_DIMS,
     WALL_BY_YEARS,
     Forecasts,
@@ -39,7 +38,9 @@ from forecast.forecasts import (
     sibling_link_runs,
     summarize,
 )
+from forecast.identification import not_identified_note, rule_text
 from forecast.run import Run, load_run
+from forecast.theory import format_theory
 
 REPORT_MD = "report.md"
 REPORT_HTML = "report.html"
@@ -520,9 +521,8 @@ def _progress_section(doc: Document, fc: Forecasts) -> None:
         f"Years of algorithmic progress equivalent to 10x training compute (beta / gamma), per domain and "
         f"for "
         f"the shared (population) slopes. Medians and {policy.interval_label()} intervals, never means: the "
-        f"ratio is heavy-tailed. Where P(beta<0) < {IDENTIFIED_PROB} the compute slope's sign is uncertain "
-        f"and "
-        f"the ratio is **NOT IDENTIFIED**: its interval is shown but means nothing."
+        f"ratio is heavy-tailed. One rule decides identification in every table ({rule_text()}); where it "
+        f"fails the ratio is **NOT IDENTIFIED**: its interval is shown but means nothing."
     )
     doc.table(progress_display(fc.progress_table))
     anchors = pd.DataFrame(
@@ -542,7 +542,7 @@ def _progress_section(doc: Document, fc: Forecasts) -> None:
     not_id = [d for d, ok in fc.identified.items() if not ok]
     if not_id:
         doc.warn(
-            "NOT IDENTIFIED (sign of the compute slope uncertain): "
+            "NOT IDENTIFIED (compute effect too uncertain): "
             + ", ".join(not_id)
             + ". Their years-per-10x and walls are not estimates."
         )
@@ -551,6 +551,21 @@ def _progress_section(doc: Document, fc: Forecasts) -> None:
         "Years per 10x compute: domains (blue; grey = not identified) and anchors (red)",
         lambda: plots.progress_figure(fc),
     )
+
+
+def _theory_section(doc: Document, fc: Forecasts) -> None:
+    """Implied scaling exponent k against theory, the decomposition, the ImageNet check, the prior check."""
+    if fc.theory_table.empty:
+        return
+    doc.h(1, "Scaling exponent against theory; compute's share of the improvement")
+    doc.p(
+        "Thompson et al.'s first finding: compute grows as (1/error)^k with k >= 9 in practice against k = 4 "
+        "from theory. k is implied at each domain's best error with the year held fixed (with error floors: of "
+        "the reducible error). The shares split each domain's fitted improvement between its first and its "
+        "best state-of-the-art result into more compute (beta x change in log compute) and better algorithms "
+        "(gamma x years, plus the random walk where fitted)."
+    )
+    doc.pre(format_theory(fc.theory_table, fc.imagenet_check, fc.prior_check_table))
 
 
 def _targets_section(doc: Document, fc: Forecasts, others: Sequence[Forecasts]) -> None:
@@ -681,9 +696,9 @@ def _assumptions_section(doc: Document, run: Run, fc: Forecasts) -> None:
         ("wall horizon", str(spec.forecast.horizon_year), "[forecast] horizon_year", "refit"),
         ("link", spec.model.link, "[model] link", "refit (e.g. models/<name>-log.toml)"),
         (
-            "compute-slope identification threshold",
-            f"P(beta<0) >= {IDENTIFIED_PROB}",
-            "forecast.forecasts.IDENTIFIED_PROB",
+            "identification rule",
+            rule_text(),
+            "forecast.policy.EXPONENT_RANGE",
             "code",
         ),
     ]
@@ -755,14 +770,15 @@ def _build_document(run: Run, fc: Forecasts, others: Sequence[Forecasts], figure
     not_id = [d for d, ok in fc.identified.items() if not ok]
     if not_id:
         doc.warn(
-            "NOT IDENTIFIED: for " + ", ".join(not_id) + f" the sign of the compute slope is uncertain "
-            f"(P(beta<0) < {IDENTIFIED_PROB}); the years-per-10x ratio and the wall are not identified there."
+            "NOT IDENTIFIED: for " + ", ".join(not_id) + f" the compute effect is too uncertain "
+            f"({not_identified_note()}); the years-per-10x ratio and the wall are not identified there."
         )
     doc.pre(headline(fc))
     _data_section(doc, run)
     _convergence_section(doc, run)
     _fits_section(doc, run, fc)
     _progress_section(doc, fc)
+    _theory_section(doc, fc)
     _targets_section(doc, fc, others)
     _wall_section(doc, fc, run)
     _assumptions_section(doc, run, fc)

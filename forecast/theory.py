@@ -201,7 +201,7 @@ def imagenet_check(run: Run, error: float = IMAGENET_TARGET_ERROR) -> dict[str, 
     spent = np.fmax(np.nan_to_num(tf, nan=-np.inf), np.nan_to_num(hw, nan=-np.inf))
     i_max = int(np.argmax(spent))
     names = obs["model"].to_numpy() if "model" in obs else obs.index.to_numpy()
-    years_since = float(t0 - obs["year"].to_numpy(dtype=float)[i_max])
+    years_since = max(float(t0 - obs["year"].to_numpy(dtype=float)[i_max]), 0.0)
     progress = (gamma / beta) * years_since  # decades of compute saved by algorithms since then
     q = summarize(xr.DataArray(log10_flop))
     qp = summarize(progress)
