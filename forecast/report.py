@@ -284,6 +284,8 @@ def headline_table(fc: Forecasts) -> pd.DataFrame:
                 f"{fmt_years(r, 'wall', horizon, t0, 'median')} "
                 f"({fmt_years(r, 'wall', horizon, t0, 'outer')})"
             )
+            if bool(r.get("saturates_first", False)):  # error floors: the frontier nears its floor first
+                row[str(r["budget"])] = f"saturates first (P = {r['p_saturates_first']:.2f})"
         ident = bool(grp["identified"].iloc[0])
         row["identified"] = "yes" if ident else f"NO (P(beta<0) = {grp['p_beta_negative'].iloc[0]:.2f})"
         rows.append(row)
@@ -314,6 +316,8 @@ def wall_display(fc: Forecasts, table: pd.DataFrame, prefix: str) -> pd.DataFram
         f"{n} of {d}" for n, d in zip(table["n_never"], table["n_draws"], strict=True)
     ]
     out["error reached"] = [fmt_interval(r, f"error_at_{prefix}", 4) for _, r in table.iterrows()]
+    if "p_saturates_first" in table:
+        out["P(saturates first)"] = [fmt(v, 3) for v in table["p_saturates_first"]]
     out["identified"] = ["yes" if ok else "NO" for ok in table["identified"]]
     return out
 

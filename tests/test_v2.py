@@ -211,6 +211,10 @@ def test_headline_says_saturates_first_instead_of_a_year():
     fc.wall_table["saturates_first"] = True
     fc.wall_table["p_saturates_first"] = 0.9
     assert "saturates first (P = 0.90" in F.headline(fc)
+    from forecast.report import headline_table, wall_display
+
+    assert headline_table(fc).iloc[0]["$1B"] == "saturates first (P = 0.90)"
+    assert set(wall_display(fc, fc.wall_table, "wall")["P(saturates first)"]) == {"0.900"}
 
 
 # ----------------------------------------------------------------------------- dynamics
