@@ -26,6 +26,7 @@ import pandas as pd
 
 from forecast import policy
 from forecast.config import Spec
+from forecast.errors import ConfigError
 from forecast.prepare import ModelData, prepare_data, year_bins
 from forecast.validation import parallel as par
 from forecast.validation.recovery import ERROR_CLIP, binomial_band, coverage_of, truth_from_reference
@@ -92,7 +93,7 @@ def run_recovery_v2(
 ) -> dict[str, Any]:
     """Reference fit, ``n_sims`` simulated data sets (v2 process), one fit each, coverage per group."""
     if not spec.model.floors or spec.model.link != "log":
-        raise ValueError("recovery_v2 needs a spec with model.floors = true (log link); use recovery otherwise")
+        raise ConfigError("recovery_v2 needs a spec with model.floors = true (log link); use recovery otherwise")
     say = log or (lambda m: None)
     t0 = time.perf_counter()
     seed = spec.sampler.seed
