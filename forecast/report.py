@@ -323,8 +323,12 @@ def wall_display(fc: Forecasts, table: pd.DataFrame, prefix: str) -> pd.DataFram
 
 
 def targets_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Format the projection table: log10 FLOP, log10 constant $ and log10 kg CO2 with intervals."""
-    return pd.DataFrame(
+    """Format the projection table: log10 FLOP, log10 constant $ and log10 kg CO2 with intervals.
+
+    With error floors, a column gives the share of draws whose target lies below the floor (no compute
+    reaches it; the intervals are over the other draws).
+    """
+    out = pd.DataFrame(
         {
             "benchmark": table["benchmark"],
             "best error": [fmt(v, 4) for v in table["best_error"]],
@@ -337,6 +341,9 @@ def targets_display(table: pd.DataFrame) -> pd.DataFrame:
             "identified": ["yes" if ok else "NO" for ok in table["identified"]],
         }
     )
+    if "p_below_floor" in table and (table["p_below_floor"] > 0).any():
+        out["P(below floor)"] = [fmt(v, 2) for v in table["p_below_floor"]]
+    return out
 
 
 def progress_display(table: pd.DataFrame) -> pd.DataFrame:

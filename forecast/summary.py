@@ -6,6 +6,8 @@ years-per-10x is summarised by its median and quantiles, never its mean.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -101,7 +103,7 @@ def format_summary(run: Run) -> str:
                                     theory.prior_error_check(run))
 
     if WEIGHTED_ROW in prog.index:
-        w = prog.loc[WEIGHTED_ROW]
+        w: dict[Any, Any] = prog.loc[WEIGHTED_ROW].to_dict()
         lines.append(f"  years per 10x, evidence-weighted: {_fmt(w['years_per_10x_median'], 2)} "
                      f"[{_fmt(w['years_per_10x_lo'], 2)}, {_fmt(w['years_per_10x_hi'], 2)}] - {w['note']}")
     lines.append("")

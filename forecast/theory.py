@@ -98,30 +98,34 @@ def decomposition(run: Run) -> xr.Dataset:
     parts: dict[str, list[xr.DataArray]] = {"compute": [], "algorithms": []}
     meta: dict[str, list[Any]] = {"first_model": [], "last_model": [], "first_year": [], "last_year": []}
     domains = []
+    series = obs["series"].to_numpy()
+    years = obs["year"].to_numpy(dtype=float)
+    errors = obs["error"].to_numpy(dtype=float)
+    t = obs["t"].to_numpy(dtype=float)
+    names = obs["model"].astype(str).to_numpy() if "model" in obs else np.arange(len(obs)).astype(str)
+    latent = "x" in post and "obs" in post["x"].dims
+    x_data = obs["x"].to_numpy(dtype=float)
     for dom, bench in main_benchmarks(data).items():
-        rows = obs.index[frontier & (obs["series"] == bench).to_numpy()]
+        rows = np.flatnonzero(frontier & (series == bench))  # positions (obs has a RangeIndex)
         if len(rows) < 2:
             continue
-        sub = obs.loc[rows]
-        i0 = int(sub["year"].idxmin())
-        i1 = int(sub["error"].idxmin())
+        i0 = int(rows[np.argmin(years[rows])])
+        i1 = int(rows[np.argmin(errors[rows])])
         if i0 == i1:
             continue
-        if "x" in post and "obs" in post["x"].dims:
+        if latent:
             xs = post["x"].isel(obs=[i0, i1])
             dx = xs.isel(obs=1, drop=True) - xs.isel(obs=0, drop=True)
         else:
-            dx = xr.DataArray(float(obs.at[i1, "x"] - obs.at[i0, "x"]))
-        dt = float(obs.at[i1, "t"] - obs.at[i0, "t"])
+            dx = xr.DataArray(float(x_data[i1] - x_data[i0]))
         beta, gamma = post["beta"].sel(domain=dom, drop=True), post["gamma"].sel(domain=dom, drop=True)
-        walk = _walk_at_bins(run, bench, (float(obs.at[i0, "year"]), float(obs.at[i1, "year"])))
+        walk = _walk_at_bins(run, bench, (float(years[i0]), float(years[i1])))
         parts["compute"].append(-beta * dx)
-        parts["algorithms"].append(-(gamma * dt + walk))
-        names = obs["model"] if "model" in obs else obs.index.astype(str).to_series(index=obs.index)
-        meta["first_model"].append(str(names.at[i0]))
-        meta["last_model"].append(str(names.at[i1]))
-        meta["first_year"].append(float(obs.at[i0, "year"]))
-        meta["last_year"].append(float(obs.at[i1, "year"]))
+        parts["algorithms"].append(-(gamma * float(t[i1] - t[i0]) + walk))
+        meta["first_model"].append(str(names[i0]))
+        meta["last_model"].append(str(names[i1]))
+        meta["first_year"].append(float(years[i0]))
+        meta["last_year"].append(float(years[i1]))
         domains.append(dom)
     dim = xr.DataArray(domains, dims="domain", name="domain")
     if not domains:
@@ -213,6 +217,8 @@ def imagenet_check(run: Run, error: float = IMAGENET_TARGET_ERROR) -> dict[str, 
         "log10_flop_lo": float(q["lo"]),
         "log10_flop_hi": float(q["hi"]),
         "p_below_floor": float(np.isnan(log10_flop).mean()),
+        "floor_median": (float(post["floor"].sel(benchmark=IMAGENET_SERIES).median()) if "floor" in post
+                         else float("nan")),
         "max_log10_flop_spent": float(spent[i_max]),
         "max_model": str(names[i_max]),
         "max_year": float(obs["year"].to_numpy(dtype=float)[i_max]),
@@ -283,7 +289,13 @@ def format_theory(table: pd.DataFrame, check: dict[str, Any], prior: pd.DataFram
         flag = "" if r["identified"] else "  NOT IDENTIFIED"
         lines.append(f"  {r['domain']:26s} k {r['k_median']:.3g} [{r['k_lo']:.3g}, {r['k_hi']:.3g}], "
                      f"P(k > {policy.THEORY_EXPONENT:g}) = {r['p_k_above_theory']:.2f}{share}{flag}")
-    if check:
+    if check and check["p_below_floor"] >= 0.5:
+        lines.append(
+            f"ImageNet top-1 error {check['error']:.2%}: unattainable in {check['p_below_floor']:.0%} of draws, "
+            f"below the error floor (posterior median {check['floor_median']:.2%}); largest compute spent on an "
+            f"ImageNet result: 10^{check['max_log10_flop_spent']:.1f} ({check['max_model']}, {check['max_year']:.0f})"
+        )
+    elif check:
         lines.append(
             f"ImageNet top-1 error {check['error']:.2%} in {check['year']}: 10^{check['log10_flop_median']:.1f} FLOP "
             f"[10^{check['log10_flop_lo']:.1f}, 10^{check['log10_flop_hi']:.1f}]"
