@@ -346,3 +346,22 @@ def test_simulate_v2_follows_the_floor_process():
     assert (np.isfinite(sim["hardware_burden_flop"].to_numpy()) == has_hw).all()
     hw = np.log10(sim["hardware_burden_flop"].to_numpy()[has_hw]) - 18.0
     assert abs(float(np.median(hw - x_true[has_hw])) - 0.5) < 0.25  # burden sits hw_offset above true compute
+
+
+def test_recovery_handles_two_dimensional_and_obs_parameters():
+    from forecast.validation.recovery import coverage_of, truth_from_reference
+
+    rng = np.random.default_rng(0)
+    ref = {
+        "draws": {"walk": rng.normal(size=(2, 50, 3, 4)), "x": rng.normal(size=(2, 50, 7)),
+                  "floor": rng.uniform(size=(2, 50, 3))},
+        "dims": {"walk": ["chain", "draw", "benchmark", "year_bin"], "x": ["chain", "draw", "obs"],
+                 "floor": ["chain", "draw", "benchmark"]},
+        "coords": {"benchmark": ["a", "b", "c"], "domain": ["d"]},
+    }
+    truth = truth_from_reference(ref, 7, names=("walk", "x", "floor"))
+    assert len(truth["walk"]["value"]) == 12 and truth["walk"]["labels"] is None
+    assert truth["floor"]["labels"] == ["a", "b", "c"]
+    cov = coverage_of(ref, truth)  # the truth is one of the draws: inside the 90% interval or at its edge
+    assert len(cov["walk"]["in90"]) == 12 and len(cov["x"]["in90"]) == 7
+    np.testing.assert_allclose(cov["walk"]["truth"], ref["draws"]["walk"].reshape(100, -1)[7])

@@ -71,7 +71,7 @@ def truth_from_reference(ref: dict[str, Any], index: int, names: tuple[str, ...]
         arr = par.stacked(ref["draws"], name)[index]
         dims = ref["dims"][name][2:]
         labels = ref["coords"].get(dims[0]) if len(dims) == 1 else None
-        out[name] = {"value": np.atleast_1d(arr).astype(float).tolist(), "labels": labels}
+        out[name] = {"value": np.atleast_1d(arr).astype(float).ravel().tolist(), "labels": labels}
     return out
 
 
