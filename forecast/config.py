@@ -30,6 +30,9 @@ ADAPTATIONS = ("draw_diag", "diag", "low_rank")
 INTERCEPTS = ("centered", "noncentered")
 POOLINGS = ("zerosum", "noncentered")
 NOISES = ("per_domain", "pooled", "shared")
+COMPUTE_MEASUREMENTS = ("berkson", "structural")
+DYNAMICS = ("none", "random_walk")
+SLOPE_SIGNS = ("free", "negative")
 
 
 RUN_NAME_MAX = 100
@@ -137,6 +140,11 @@ class ModelConfig:
     intercepts: str
     pooling: str
     noise: str
+    floors: bool = False
+    compute_measurement: str = "berkson"
+    dynamics: str = "none"
+    dynamics_bin_years: int = 1
+    slope_sign: str = "free"
 
 
 @dataclass(frozen=True)
@@ -163,6 +171,7 @@ class ForecastConfig:
     years: tuple[int, ...]
     horizon_year: int
     fan_years: tuple[int, int]
+    saturation_fraction: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -263,13 +272,22 @@ def spec_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Spec:
         intercepts=_choice(m["intercepts"], INTERCEPTS, "model.intercepts"),
         pooling=_choice(m["pooling"], POOLINGS, "model.pooling"),
         noise=_choice(m["noise"], NOISES, "model.noise"),
+        floors=_bool(m["floors"], "model.floors"),
+        compute_measurement=_choice(m["compute_measurement"], COMPUTE_MEASUREMENTS, "model.compute_measurement"),
+        dynamics=_choice(m["dynamics"], DYNAMICS, "model.dynamics"),
+        dynamics_bin_years=int(_number(m["dynamics_bin_years"], "model.dynamics_bin_years",
+                                       positive=True, integer=True)),
+        slope_sign=_choice(m["slope_sign"], SLOPE_SIGNS, "model.slope_sign"),
     )
+    _check_v2_options(model, raw["priors"])
     if not model.name.replace("-", "").replace("_", "").isalnum():
         raise ConfigError(f"'model.name' = {model.name!r}: use letters, digits, '-' and '_' only")
     check_run_name(model.name, "'model.name'")
     for key, value in raw["centering"].items():
         _number(value, f"centering.{key}")
     for name, params in raw["priors"].items():
+        if name == "floor":
+            continue  # checked by _check_v2_options (a table of per-series tables)
         if isinstance(params, Mapping):
             for key, value in params.items():
                 positive = key in ("sigma", "alpha", "beta", "mean", "low", "high")
@@ -299,7 +317,10 @@ def spec_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Spec:
         years=tuple(int(y) for y in f["years"]),
         horizon_year=int(_number(f["horizon_year"], "forecast.horizon_year", integer=True)),
         fan_years=(int(fan[0]), int(fan[1])),
+        saturation_fraction=float(f["saturation_fraction"]),
     )
+    if not (isinstance(f["saturation_fraction"], int | float) and 0 < f["saturation_fraction"] < 1):
+        raise ConfigError(f"'forecast.saturation_fraction' = {f['saturation_fraction']!r} must be in (0, 1)")
     s = raw["sampler"]
     seed = s["seed"]
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -328,6 +349,54 @@ def spec_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Spec:
         source=source,
         raw=_freeze(raw),
     )
+
+
+def beta_from_range(mean: float, low: float, high: float, where: str) -> tuple[float, float]:
+    """Beta(a, b) with mean ``mean`` whose central 95% mass roughly spans ``[low, high]`` (sd = range / 4).
+
+    Raises :class:`ConfigError` (naming ``where``) unless ``0 < low < mean < high < 1`` and the
+    implied spread is one a Beta can have.
+    """
+    if not 0 < low < mean < high < 1:
+        raise ConfigError(f"'{where}' needs 0 < low < mean < high < 1, got {low!r}, {mean!r}, {high!r}")
+    sd = (high - low) / 4.0
+    kappa = mean * (1 - mean) / sd**2 - 1.0
+    if kappa <= 0:
+        raise ConfigError(f"'{where}': range [{low}, {high}] too wide for a Beta with mean {mean}")
+    return mean * kappa, (1 - mean) * kappa
+
+
+def floor_prior(priors: Mapping[str, Any], series: str) -> tuple[float, float]:
+    """Beta parameters of the error floor of ``series`` (its own entry, else ``default``)."""
+    table = priors["floor"]
+    entry = table[series] if series in table else table["default"]
+    return beta_from_range(entry["mean"], entry["low"], entry["high"], f"priors.floor.{series}")
+
+
+def _check_v2_options(model: ModelConfig, priors: Mapping[str, Any]) -> None:
+    """Consistency of the version-2 options (floors, structural measurement, dynamics, signed slopes)."""
+    if model.floors and model.link != "log":
+        raise ConfigError(
+            "'model.floors' = true needs 'model.link' = \"log\": the likelihood is on log(error), "
+            "with log(error - floor) linear in log compute and year"
+        )
+    if model.slope_sign == "negative" and model.slope_correlation:
+        raise ConfigError("'model.slope_sign' = \"negative\" cannot be combined with 'model.slope_correlation'")
+    if model.compute_measurement == "structural" and model.compute_measure != "both":
+        raise ConfigError(
+            "'model.compute_measurement' = \"structural\" needs 'model.compute_measure' = \"both\" "
+            "(it models both measures of one true compute)"
+        )
+    floors = priors.get("floor")
+    if not isinstance(floors, Mapping) or "default" not in floors:
+        raise ConfigError("'priors.floor' must be a table of per-series {mean, low, high} with a 'default' entry")
+    for series, entry in floors.items():
+        where = f"priors.floor.{series}"
+        if not isinstance(entry, Mapping) or set(entry) != {"mean", "low", "high"}:
+            raise ConfigError(f"'{where}' must be {{ mean = ..., low = ..., high = ... }}, got {entry!r}")
+        for key, value in entry.items():
+            _number(value, f"{where}.{key}", positive=True)
+        beta_from_range(entry["mean"], entry["low"], entry["high"], where)
 
 
 def _bool(value: Any, where: str) -> bool:

@@ -9,9 +9,10 @@ no Python loop over draws, no sampling. Four questions (see docs/model.md):
 
       x_needed(b, T) = (link(e_target) - alpha_b - gamma_d * (T - c_year)) / beta_d
 
-- **progress**: years of algorithmic progress worth 10x compute (``beta / gamma``) per domain and
-  shared, with ``P(beta < 0)``; below :data:`IDENTIFIED_PROB` the compute slope's sign is uncertain
-  and the ratio and the wall are flagged as NOT identified.
+- **progress**: years of algorithmic progress worth 10x compute (``beta / gamma``) per domain, shared and
+  evidence-weighted (error-rate domains only), with ``P(beta < 0)``; where the implied exponent k is not
+  pinned down (:mod:`forecast.identification`, one rule for every table) the ratio and the wall are
+  flagged as NOT identified.
 - **wall**: the best error keeps improving at the domain's frontier rate from the last data year ``T0``;
   the compute that needs is ``x_needed(T) = (y_best + rate * (T - T0) - alpha_b - gamma * t_T) / beta``,
   priced at that year's (fitted, uncertain) price per useful FLOP; the wall for budget ``B`` is the
@@ -40,7 +41,8 @@ import pandas as pd
 import xarray as xr
 
 from forecast import policy
-from forecast.prepare import ModelData, link_forward, link_inverse
+from forecast.identification import identification, not_identified_note
+from forecast.prepare import ModelData, link_forward, link_inverse, year_bins
 from forecast.run import Run
 
 SAMPLE_DIMS = ("chain", "draw")
@@ -52,7 +54,16 @@ WALL_BY_YEARS: tuple[int, ...] = (2030, 2035, 2040)
 
 JOULES_PER_KWH = 3.6e6
 
-NOT_IDENTIFIED_NOTE = "NOT IDENTIFIED: sign of the compute slope uncertain (P(beta<0) < {:.2f})"
+NOT_IDENTIFIED_NOTE = not_identified_note()
+
+NOT_ERROR_RATES: tuple[str, ...] = ("bleu", "box_ap")
+"""Measures whose 1 - score/100 is not an error rate (ceilings far below 100): their domains stay out
+of the evidence-weighted shared figure."""
+
+WEIGHTED_ROW = "shared (evidence-weighted)"
+"""Domain label of the progress table's evidence-weighted shared row."""
+
+BELOW_FLOOR_NOTE = "target below the error floor in {:.0%} of draws (no compute reaches it: NaN)"
 
 # Anchors from the literature (years of algorithmic progress worth 10x compute; 95% CIs converted).
 _LOG2_10 = math.log2(10.0)
@@ -195,19 +206,62 @@ def log10_kg_co2_per_useful_flop(
     )
 
 
-def identification(post: xr.Dataset) -> xr.Dataset:
-    """P(beta < 0), P(gamma < 0) per domain and shared, and whether the compute slope is identified."""
-    p_beta = (post["beta"] < 0).mean(SAMPLE_DIMS)
-    p_gamma = (post["gamma"] < 0).mean(SAMPLE_DIMS)
-    return xr.Dataset(
-        {
-            "p_beta_negative": p_beta,
-            "p_gamma_negative": p_gamma,
-            "identified": p_beta >= IDENTIFIED_PROB,
-            "p_beta_negative_shared": (post["mu_beta"] < 0).mean(SAMPLE_DIMS),
-            "p_gamma_negative_shared": (post["mu_gamma"] < 0).mean(SAMPLE_DIMS),
-        }
+def log_of(da: xr.DataArray) -> xr.DataArray:
+    """Natural log of a DataArray (NaN stays NaN), typed as a DataArray."""
+    out: xr.DataArray = xr.apply_ufunc(np.log, da)
+    return out
+
+
+def floor_draws(run: Run) -> xr.DataArray | None:
+    """Per-benchmark error floor draws (``None`` for runs without floors)."""
+    post = run.posterior
+    return post["floor"] if "floor" in post else None
+
+
+def walk_at(run: Run, years: xr.DataArray) -> xr.DataArray | float:
+    """Random-walk level per benchmark in calendar ``years`` (draws); ``0`` for runs without dynamics.
+
+    Fitted bins come from the posterior; bins after the last one continue the walk with new
+    Student-t(``rw_nu``) innovations of scale ``rw_sigma``, drawn draw by draw with a seed derived from
+    the run's seed, so the predictive spread grows with the horizon and repeated calls agree.
+    """
+    post, spec = run.posterior, run.spec
+    if "walk" not in post:
+        return 0.0
+    bins = year_bins(run.data, spec.model.dynamics_bin_years, float(spec.centering["year"]))
+    walk = post["walk"].transpose(*SAMPLE_DIMS, "benchmark", "year_bin")
+    n_bins = walk.sizes["year_bin"]
+    last_needed = max(int(spec.forecast.horizon_year), int(np.max(years.values)))
+    n_future = max(int(bins.index(np.array([last_needed]))[0]) - (n_bins - 1), 0)
+    rng = np.random.default_rng(policy.child_seed(spec.sampler.seed, "dynamics"))
+    shape = (*walk.shape[:3], n_future)
+    nu: Any = spec.priors["rw_nu"]
+    scale = post["rw_sigma"].transpose(*SAMPLE_DIMS).values[:, :, None, None]
+    future = walk.values[..., -1:] + np.cumsum(rng.standard_t(float(nu), size=shape) * scale, axis=-1)
+    full = xr.DataArray(
+        np.concatenate([walk.values, future], axis=-1),
+        dims=(*SAMPLE_DIMS, "benchmark", "step"),
+        coords={"benchmark": walk["benchmark"].values},
     )
+    idx = np.clip(bins.index(years.values), 0, n_bins - 1 + n_future)
+    return full.isel(step=xr.DataArray(idx, dims=years.dims, coords=years.coords))
+
+
+def linear_predictor(run: Run) -> xr.DataArray:
+    """Per result and draw: ``alpha + beta x + gamma t (+ walk)`` (the reducible error's log with floors)."""
+    post, data = run.posterior, run.data
+    obs = data.obs
+    x = post["x"] if "x" in post else xr.DataArray(obs["x"].to_numpy(float), dims="obs")
+    x = x.assign_coords(obs=np.arange(len(obs))) if "obs" in x.dims else x
+    series_idx = xr.DataArray(obs["series_idx"].to_numpy(int), dims="obs")
+    domain_idx = xr.DataArray(obs["domain_idx"].to_numpy(int), dims="obs")
+    t = xr.DataArray(obs["t"].to_numpy(float), dims="obs")
+    mu = (post["alpha"].isel(benchmark=series_idx) + post["beta"].isel(domain=domain_idx) * x
+          + post["gamma"].isel(domain=domain_idx) * t)
+    if "walk" in post:
+        bins = year_bins(data, run.spec.model.dynamics_bin_years, float(run.spec.centering["year"]))
+        mu = mu + post["walk"].isel(benchmark=series_idx, year_bin=xr.DataArray(bins.obs_bin, dims="obs"))
+    return mu.drop_vars(["benchmark", "domain", "year_bin"], errors="ignore")
 
 
 def _first_crossing(log10_cost: xr.DataArray, log10_budget: xr.DataArray) -> xr.DataArray:
@@ -222,6 +276,11 @@ def _at_year(path: Any, when: xr.DataArray) -> xr.DataArray:
     """``path(year)`` evaluated at the years ``when`` (NaN where ``when`` is never / +inf)."""
     finite = np.isfinite(when)
     return path(when.where(finite)).where(finite)
+
+
+def _pick_year(path: xr.DataArray, when: xr.DataArray) -> xr.DataArray:
+    """``path`` (dim ``year``) at the grid years ``when``, draw by draw (NaN where ``when`` is +inf)."""
+    return path.where(path["year"] == when).max("year", skipna=True)
 
 
 def _budget_coord(budgets: Mapping[str, float]) -> xr.DataArray:
@@ -250,11 +309,19 @@ def compute_targets(
     )
     fraction = xr.DataArray(fr, dims="fraction", coords={"fraction": fr})
     target_error = best_error * fraction
-    y_target = xr.apply_ufunc(link_forward, target_error, kwargs={"link": link})
+    floor = floor_draws(run)
+    if floor is None:
+        y_target = xr.apply_ufunc(link_forward, target_error, kwargs={"link": link})
+        below_floor = xr.zeros_like(target_error, dtype=bool)
+    else:
+        # the scaling law holds above the floor: targets at or below it need no finite compute (NaN)
+        reducible = target_error - floor
+        below_floor = reducible <= 0
+        y_target = log_of(reducible.where(~below_floor))
     year = xr.DataArray(np.asarray(yrs, dtype=float), dims="year", coords={"year": yrs})
     beta = _per_benchmark(post, "beta", data)
     gamma = _per_benchmark(post, "gamma", data)
-    x_needed = (y_target - post["alpha"] - gamma * (year - ct)) / beta
+    x_needed = (y_target - post["alpha"] - gamma * (year - ct) - walk_at(run, year)) / beta
     log10_flop = x_needed + cx
     log10_usd = log10_flop + price_of_flop(run, year)
     log10_co2 = log10_flop + log10_kg_co2_per_useful_flop(post, year, cp, spec.assumptions)
@@ -266,6 +333,7 @@ def compute_targets(
             "best_error": best_error,
             "target_error": target_error,
             "max_log10_flop_observed": _max_observed_flop(data, cx),
+            "p_below_floor": below_floor.mean(SAMPLE_DIMS) if floor is not None else below_floor,
         }
     )
     ds = ds.assign_coords(domain=_series_domain(data))
@@ -273,8 +341,32 @@ def compute_targets(
     return ds
 
 
+def error_rate_domains(data: ModelData) -> list[str]:
+    """Domains whose main benchmark's outcome is an error rate (not 1 - BLEU/100 or 1 - AP)."""
+    return [d for d, s in main_benchmarks(data).items() if s.partition("/")[2] not in NOT_ERROR_RATES]
+
+
+def evidence_weighted(draws: xr.DataArray, domains: Sequence[str]) -> xr.DataArray:
+    """Precision-weighted mean over ``domains`` of per-domain draws, draw by draw.
+
+    Weights are 1 / (robust variance of each domain's draws): the squared half-width of its central 68%
+    interval, so a heavy-tailed, barely identified domain gets little weight.
+    """
+    sub = draws.sel(domain=list(domains))
+    q = sub.quantile([0.16, 0.84], dim=list(SAMPLE_DIMS))
+    half = (q.isel(quantile=1, drop=True) - q.isel(quantile=0, drop=True)) / 2.0
+    w = 1.0 / half.clip(min=1e-12) ** 2  # a domain with (numerically) constant draws dominates
+    return (sub * w).sum("domain") / w.sum("domain")
+
+
 def compute_progress(run: Run) -> xr.Dataset:
-    """Years of algorithmic progress worth 10x compute (beta / gamma), per domain and shared (draws)."""
+    """Years of algorithmic progress worth 10x compute (beta / gamma), per domain and shared (draws).
+
+    ``*_shared`` uses the shared means (mu_gamma / mu_beta); ``*_weighted`` is the evidence-weighted
+    shared figure: the precision-weighted mean of the domains' decades of compute per year over the
+    domains whose outcome is an error rate (:func:`error_rate_domains`; BLEU and AP kept out),
+    inverted for years per 10x.
+    """
     post = run.posterior
     ds = xr.Dataset(
         {
@@ -288,9 +380,17 @@ def compute_progress(run: Run) -> xr.Dataset:
             "mu_gamma": post["mu_gamma"],
         }
     )
+    included = error_rate_domains(run.data)
+    if included:
+        ds["decades_per_year_weighted"] = evidence_weighted(ds["decades_per_year"], included)
+        ds["years_per_10x_weighted"] = 1.0 / ds["decades_per_year_weighted"]
+        ds["halving_months_weighted"] = ds["years_per_10x_weighted"] * 12.0 / _LOG2_10
     ds["halving_months"] = ds["years_per_10x"] * 12.0 / _LOG2_10
     ds["halving_months_shared"] = ds["years_per_10x_shared"] * 12.0 / _LOG2_10
-    return ds.merge(identification(post))
+    ds.attrs["weighted_domains"] = ",".join(included)
+    from forecast.theory import implied_exponent
+
+    return ds.merge(identification(post, *implied_exponent(run)))
 
 
 def _year_grid(run: Run, t0: int) -> xr.DataArray:
@@ -304,24 +404,26 @@ def frontier_offset(run: Run) -> xr.DataArray:
 
     Frontier results lie below the mean performance line (they are the best of their time); the
     wall keeps the frontier on pace, so it inverts the line shifted by this offset. Benchmarks with
-    no frontier result in the likelihood get offset 0.
+    no frontier result in the likelihood get offset 0. With floors the residual is that of the
+    reducible error, ``log(error - floor) - mu``, over the frontier results above the floor.
     """
-    post, data = run.posterior, run.data
+    data = run.data
     obs = data.obs
-    x = post["x"] if "x" in post else xr.DataArray(obs["x"].to_numpy(float), dims="obs")
-    x = x.assign_coords(obs=np.arange(len(obs))) if "obs" in x.dims else x
-    series_idx = xr.DataArray(obs["series_idx"].to_numpy(int), dims="obs")
-    domain_idx = xr.DataArray(obs["domain_idx"].to_numpy(int), dims="obs")
-    t = xr.DataArray(obs["t"].to_numpy(float), dims="obs")
-    mu = (post["alpha"].isel(benchmark=series_idx) + post["beta"].isel(domain=domain_idx) * x
-          + post["gamma"].isel(domain=domain_idx) * t)
-    resid = xr.DataArray(obs["y"].to_numpy(float), dims="obs") - mu.drop_vars(["benchmark", "domain"],
-                                                                              errors="ignore")
+    mu = linear_predictor(run)
+    floor = floor_draws(run)
+    if floor is None:
+        y = xr.DataArray(obs["y"].to_numpy(float), dims="obs")
+    else:
+        red = xr.DataArray(obs["error"].to_numpy(float), dims="obs") - floor.isel(
+            benchmark=xr.DataArray(obs["series_idx"].to_numpy(int), dims="obs")).drop_vars("benchmark")
+        y = log_of(red.where(red > 0))
+    resid = y - mu
     frontier = np.asarray(obs["frontier"]).astype(str) == "True" if "frontier" in obs else np.zeros(len(obs), bool)
     out = []
     for i in range(len(data.series)):
         pick = np.flatnonzero(frontier & (obs["series_idx"].to_numpy(int) == i))
-        out.append(resid.isel(obs=pick).mean("obs") if len(pick) else xr.zeros_like(resid.isel(obs=0)))
+        out.append(resid.isel(obs=pick).mean("obs", skipna=True).fillna(0.0) if len(pick)
+                   else xr.zeros_like(resid.isel(obs=0)))
     return xr.concat(out, dim=xr.DataArray(list(data.series), dims="benchmark", name="benchmark"))
 
 
@@ -354,21 +456,43 @@ def compute_wall(run: Run, budgets: Mapping[str, float] | None = None) -> xr.Dat
         coords={"domain": domains},
     )
     beta, gamma, rate = (post[v].sel(domain=domains) for v in ("beta", "gamma", "frontier_rate"))
+    floor = floor_draws(run)
+    if floor is not None:
+        # With floors the frontier's distance to the floor shrinks by exp(rate) a year: the path
+        # approaches the floor and never crosses it. A best error already at the floor starts saturated.
+        fl = floor.sel(benchmark=bench).drop_vars("benchmark")
+        sat_level = float(run.spec.forecast.saturation_fraction) * fl
+        red_best = xr.DataArray(best.loc[list(bench.values), "best_error"].to_numpy(float), dims="domain",
+                                coords={"domain": domains}) - fl
+        y_start = log_of(red_best.where(red_best > sat_level, sat_level))
+    else:
+        y_start = y_best
 
     def y_path_at(when: xr.DataArray) -> xr.DataArray:
-        return y_best + rate * (when - t0)
+        return y_start + rate * (when - t0)
+
+    def error_at(when: xr.DataArray) -> xr.DataArray:
+        if floor is None:
+            return link_inverse(y_path_at(when), link)
+        return fl + np.exp(y_path_at(when))
 
     y_path = y_path_at(year)
     # Frontier results beat the mean line by ``offset`` (their mean residual, per draw): the compute
     # that keeps the frontier on pace is that of a frontier model, not of an average one.
     offset = frontier_offset(run).sel(benchmark=bench).drop_vars("benchmark")
-    x_needed = (y_path - offset - alpha - gamma * (year - ct)) / beta
+    walk = walk_at(run, year)
+    walk = walk.sel(benchmark=bench).drop_vars("benchmark") if isinstance(walk, xr.DataArray) else walk
+    x_needed = (y_path - offset - alpha - gamma * (year - ct) - walk) / beta
     log10_flop = x_needed + cx
     log10_usd = log10_flop + price_of_flop(run, year)
     b = _budget_coord(budgets)
     wall_year = _first_crossing(log10_usd, xr.apply_ufunc(np.log10, b))
-    error_path = link_inverse(y_path, link)
-    error_at_wall = _at_year(lambda w: link_inverse(y_path_at(w), link), wall_year)
+    error_path = error_at(year)
+    error_at_wall = _at_year(error_at, wall_year)
+    if floor is not None:
+        saturation_year = _first_crossing(-y_path, -log_of(sat_level))
+    else:
+        saturation_year = xr.full_like(wall_year.isel(budget=0, drop=True), np.inf)
     ds = xr.Dataset(
         {
             "log10_flop": log10_flop.transpose(*SAMPLE_DIMS, "domain", "year"),
@@ -378,12 +502,15 @@ def compute_wall(run: Run, budgets: Mapping[str, float] | None = None) -> xr.Dat
             "error_at_wall": error_at_wall.transpose(*SAMPLE_DIMS, "domain", "budget"),
             "already": (wall_year == t0).transpose(*SAMPLE_DIMS, "domain", "budget"),
             "never": (wall_year == np.inf).transpose(*SAMPLE_DIMS, "domain", "budget"),
+            "saturation_year": saturation_year.transpose(*SAMPLE_DIMS, "domain"),
+            "saturates_first": (saturation_year < wall_year).transpose(*SAMPLE_DIMS, "domain", "budget"),
             "y_best": y_best,
             "best_error": link_inverse(y_best, link),
         }
     )
     ds = ds.assign_coords(benchmark=bench, budget_usd=b["budget_usd"])
-    ds.attrs.update(last_data_year=t0, horizon_year=int(year[-1]), link=link)
+    ds.attrs.update(last_data_year=t0, horizon_year=int(year[-1]), link=link,
+                    saturation_fraction=float(run.spec.forecast.saturation_fraction))
     return ds
 
 
@@ -392,10 +519,16 @@ def compute_spending(run: Run, budgets: Mapping[str, float] | None = None) -> xr
     post, _, link, (cx, ct, cp), t0, budgets, domains, bench, year, alpha = _projection_setup(run, budgets)
     beta, gamma = post["beta"].sel(domain=domains), post["gamma"].sel(domain=domains)
     kappa, lam = post["trend_intercept"].sel(domain=domains), post["trend_slope"].sel(domain=domains)
+    floor = floor_draws(run)
+    walk_all = walk_at(run, year)
+    walk = walk_all.sel(benchmark=bench).drop_vars("benchmark") if isinstance(walk_all, xr.DataArray) else 0.0
 
     def error_at(when: xr.DataArray) -> xr.DataArray:
         x = kappa + lam * (when - ct)
-        return link_inverse(alpha + beta * x + gamma * (when - ct), link)
+        mu = alpha + beta * x + gamma * (when - ct) + walk
+        if floor is None:
+            return link_inverse(mu, link)
+        return floor.sel(benchmark=bench).drop_vars("benchmark") + np.exp(mu)
 
     x_trend = kappa + lam * (year - ct)
     log10_flop = x_trend + cx
@@ -410,7 +543,7 @@ def compute_spending(run: Run, budgets: Mapping[str, float] | None = None) -> xr
             "log10_usd": log10_usd.transpose(*SAMPLE_DIMS, "domain", "year"),
             "error_path": error_path.transpose(*SAMPLE_DIMS, "domain", "year"),
             "cross_year": cross.transpose(*SAMPLE_DIMS, "domain", "budget"),
-            "error_at_cross": _at_year(error_at, cross).transpose(*SAMPLE_DIMS, "domain", "budget"),
+            "error_at_cross": _pick_year(error_path, cross).transpose(*SAMPLE_DIMS, "domain", "budget"),
             "already": (cross == t0).transpose(*SAMPLE_DIMS, "domain", "budget"),
             "never": (cross == np.inf).transpose(*SAMPLE_DIMS, "domain", "budget"),
             "cost_growth_per_year": growth.transpose(*SAMPLE_DIMS, "domain"),
@@ -432,10 +565,11 @@ def _frame(ds: xr.Dataset, dims: Sequence[str]) -> pd.DataFrame:
 
 
 def _flags(df: pd.DataFrame, ident: xr.Dataset) -> pd.DataFrame:
+    """P(beta<0), the identification verdict (:mod:`forecast.identification`) and its note, per row."""
     p = ident["p_beta_negative"].to_series()
     df["p_beta_negative"] = df["domain"].map(p).astype(float)
-    df["identified"] = df["p_beta_negative"] >= IDENTIFIED_PROB
-    df["note"] = np.where(df["identified"], "", NOT_IDENTIFIED_NOTE.format(IDENTIFIED_PROB))
+    df["identified"] = df["domain"].map(ident["identified"].to_series()).astype(bool)
+    df["note"] = np.where(df["identified"], "", NOT_IDENTIFIED_NOTE)
     return df
 
 
@@ -443,7 +577,7 @@ def targets_table(targets: xr.Dataset, ident: xr.Dataset) -> pd.DataFrame:
     """One row per benchmark x target fraction x year: medians and intervals of FLOP, USD, CO2."""
     parts = [_prefixed(summarize(targets[v]), v) for v in ("log10_flop", "log10_usd", "log10_co2_kg")]
     ds = xr.merge(
-        [*parts, targets[["best_error", "target_error", "max_log10_flop_observed"]]], compat="override"
+        [*parts, targets[["best_error", "target_error", "max_log10_flop_observed", "p_below_floor"]]], compat="override"
     )
     df = _frame(ds, ("benchmark", "fraction", "year"))
     df.insert(0, "link", targets.attrs["link"])
@@ -451,7 +585,13 @@ def targets_table(targets: xr.Dataset, ident: xr.Dataset) -> pd.DataFrame:
     df = df[first + [c for c in df.columns if c not in first]]
     df["year"] = df["year"].astype(int)
     df["decades_beyond_data"] = df["log10_flop_median"] - df["max_log10_flop_observed"]
-    return _flags(df, ident)
+    df = _flags(df, ident)
+    below = df["p_below_floor"] > 0
+    df.loc[below, "note"] = [
+        "; ".join(x for x in (n, BELOW_FLOOR_NOTE.format(p)) if x)
+        for n, p in zip(df.loc[below, "note"], df.loc[below, "p_below_floor"], strict=True)
+    ]
+    return df
 
 
 def progress_table(progress: xr.Dataset) -> pd.DataFrame:
@@ -459,19 +599,38 @@ def progress_table(progress: xr.Dataset) -> pd.DataFrame:
     names = ("years_per_10x", "decades_per_year", "halving_months")
     dom = xr.merge(
         [_prefixed(summarize(progress[v]), v) for v in names]
-        + [progress[["p_beta_negative", "p_gamma_negative"]]]
+        + [progress[["p_beta_negative", "p_gamma_negative", "identified"]]]
     )
     df = _frame(dom, ("domain",))
     shared = xr.merge([_prefixed(summarize(progress[v + "_shared"]), v) for v in names])
     row: dict[str, Any] = {str(k): float(v) for k, v in shared.data_vars.items()}
+    identified_shared = progress["identified_shared"]
     row.update(
         domain="shared",
         p_beta_negative=float(progress["p_beta_negative_shared"]),
         p_gamma_negative=float(progress["p_gamma_negative_shared"]),
+        identified=bool(identified_shared),
     )
-    df = pd.concat([df, pd.DataFrame([row])], ignore_index=True)
-    df["identified"] = df["p_beta_negative"] >= IDENTIFIED_PROB
-    df["note"] = np.where(df["identified"], "", NOT_IDENTIFIED_NOTE.format(IDENTIFIED_PROB))
+    rows = [row]
+    if "years_per_10x_weighted" in progress:
+        weighted = xr.merge([_prefixed(summarize(progress[v + "_weighted"]), v) for v in names])
+        w_row: dict[str, Any] = {str(k): float(v) for k, v in weighted.data_vars.items()}
+        included = str(progress.attrs.get("weighted_domains", ""))
+        w_row.update(
+            domain=WEIGHTED_ROW,
+            p_beta_negative=float("nan"),
+            p_gamma_negative=float("nan"),
+            identified=bool(progress["identified"].sel(domain=included.split(",")).any()) if included else False,
+        )
+        rows.append(w_row)
+    df = pd.concat([df, pd.DataFrame(rows)], ignore_index=True)
+    df["identified"] = df["identified"].astype(bool)
+    df["note"] = np.where(df["identified"], "", NOT_IDENTIFIED_NOTE)
+    if "years_per_10x_weighted" in progress:
+        df.loc[df["domain"] == WEIGHTED_ROW, "note"] = (
+            f"precision-weighted over error-rate domains: {progress.attrs.get('weighted_domains', '')} "
+            f"(1 - BLEU/100 and 1 - AP are not error rates and are left out)"
+        )
     return df
 
 
@@ -508,8 +667,22 @@ def _crossing_table(ds: xr.Dataset, var: str, err_var: str, ident: xr.Dataset, p
 
 
 def wall_table(wall: xr.Dataset, ident: xr.Dataset) -> pd.DataFrame:
-    """Per domain x budget: wall-year median and 50%/90% intervals (inf = after the horizon), P(by year)."""
-    return _crossing_table(wall, "wall_year", "error_at_wall", ident, "wall")
+    """Per domain x budget: wall-year median and 50%/90% intervals (inf = after the horizon), P(by year).
+
+    With floors also P(saturates first): the share of draws whose frontier reaches its floor (within
+    ``saturation_fraction``) before the wall year; ``saturates_first`` when that is the majority.
+    """
+    df = _crossing_table(wall, "wall_year", "error_at_wall", ident, "wall")
+    if "saturates_first" in wall:
+        p = wall["saturates_first"].mean(SAMPLE_DIMS).to_series()
+        df["p_saturates_first"] = [float(p.loc[(d, b)]) for d, b in zip(df["domain"], df["budget"], strict=True)]
+        sat = summarize(wall["saturation_year"], inf_sentinel=float(wall.attrs["horizon_year"]) + 1.0, years=True)
+        df["saturation_median"] = df["domain"].map(sat["median"].to_series()).astype(float)
+    else:
+        df["p_saturates_first"] = 0.0
+        df["saturation_median"] = np.inf
+    df["saturates_first"] = df["p_saturates_first"] >= 0.5
+    return df
 
 
 def spending_table(spending: xr.Dataset, ident: xr.Dataset) -> pd.DataFrame:
@@ -552,12 +725,17 @@ class Forecasts:
     anchors_table: pd.DataFrame = field(default_factory=anchors_table)
     frontier: xr.Dataset | None = None  # forecast.walls.compute_frontier (None: run without a frontier model)
     frontier_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    theory: xr.Dataset = field(default_factory=xr.Dataset)
+    theory_table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    imagenet_check: dict[str, Any] = field(default_factory=dict)
+    prior_check_table: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def identified(self) -> dict[str, bool]:
-        """Domain -> whether its compute slope is identified (P(beta<0) >= IDENTIFIED_PROB)."""
+        """Domain -> whether its compute effect is identified (:mod:`forecast.identification`)."""
         t = self.progress_table
-        return {str(d): bool(ok) for d, ok in zip(t["domain"], t["identified"], strict=True) if d != "shared"}
+        return {str(d): bool(ok) for d, ok in zip(t["domain"], t["identified"], strict=True)
+                if d not in ("shared", WEIGHTED_ROW)}
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return the summary tables by name (the CSV files written beside a report)."""
@@ -568,6 +746,8 @@ class Forecasts:
             "wall": self.wall_table,
             "spending": self.spending_table,
             **self.frontier_tables,
+            "theory": self.theory_table,
+            "prior_check": self.prior_check_table,
         }
 
     def provenance(self) -> dict[str, str]:
@@ -611,16 +791,19 @@ def compute_forecasts(
     years
         Future years of the targets table; default ``run.spec.forecast.years``.
     """
+    from forecast import theory
     from forecast.walls import compute_frontier, frontier_tables
 
     budgets = dict(budgets if budgets is not None else run.spec.budgets())
     # Extreme draws (a compute slope near 0) overflow to +-inf on purpose: inf is a valid answer here.
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        ident = identification(run.posterior)
+        k, k_shared = theory.implied_exponent(run)
+        ident = identification(run.posterior, k, k_shared)
         targets = compute_targets(run, years=years)
         progress = compute_progress(run)
         wall = compute_wall(run, budgets)
         spending = compute_spending(run, budgets)
+        decomp = theory.decomposition(run)
         tables = (
             targets_table(targets, ident),
             progress_table(progress),
@@ -628,6 +811,9 @@ def compute_forecasts(
             spending_table(spending, ident),
         )
         frontier = compute_frontier(run)
+        theory_tab = theory.theory_table(k, decomp)
+        check = theory.imagenet_check(run)
+        prior_check = theory.prior_error_check(run)
     return Forecasts(
         run_name=run.name,
         run_path=str(run.path) if run.path is not None else "(not saved)",
@@ -648,6 +834,10 @@ def compute_forecasts(
         spending_table=tables[3],
         frontier=frontier,
         frontier_tables=frontier_tables(frontier, years if years is not None else run.spec.forecast.years),
+        theory=decomp.assign(k=k, k_shared=k_shared),
+        theory_table=theory_tab,
+        imagenet_check=check,
+        prior_check_table=prior_check,
     )
 
 
@@ -728,7 +918,7 @@ def headline(run_or_forecasts: Run | Forecasts) -> str:
     slopes = summarize(fc.progress["beta"]), summarize(fc.progress["gamma"])
     for _, row in fc.progress_table.iterrows():
         dom = str(row["domain"])
-        if dom == "shared":
+        if dom in ("shared", WEIGHTED_ROW):
             continue
         b, blo, bhi = (float(slopes[0][k].sel(domain=dom).item()) for k in ("median", "lo", "hi"))
         g, glo, ghi = (float(slopes[1][k].sel(domain=dom).item()) for k in ("median", "lo", "hi"))
@@ -737,21 +927,29 @@ def headline(run_or_forecasts: Run | Forecasts) -> str:
             f"[{row['years_per_10x_lo']:.2g}, {row['years_per_10x_hi']:.2g}]"
         )
         if not row["identified"]:
-            ypt = f"years per 10x NOT IDENTIFIED (P(beta<0) = {row['p_beta_negative']:.2f})"
+            ypt = f"years per 10x NOT IDENTIFIED (P(beta<0) = {row['p_beta_negative']:.2f}; k too uncertain)"
         lines.append(
             f"  {dom}: beta {b:+.3f} [{blo:+.3f}, {bhi:+.3f}], gamma {g:+.3f} [{glo:+.3f}, {ghi:+.3f}]; {ypt}"
         )
-    sh = fc.progress_table.set_index("domain").loc["shared"]
-    lines.append(
-        f"  shared: {sh['years_per_10x_median']:.2g} yr per 10x compute "
-        f"[{sh['years_per_10x_lo']:.2g}, {sh['years_per_10x_hi']:.2g}] (Thompson: ~3)"
-    )
+    prog = fc.progress_table.set_index("domain")
+    for label in ("shared", WEIGHTED_ROW):
+        if label in prog.index:
+            sh = prog.loc[label]
+            lines.append(
+                f"  {label}: {sh['years_per_10x_median']:.2g} yr per 10x compute "
+                f"[{sh['years_per_10x_lo']:.2g}, {sh['years_per_10x_hi']:.2g}] (Thompson: ~3)"
+                + ("" if label == "shared" else f" - {sh['note']}")
+            )
     lines.append(
         f"Economic wall (frontier keeps its pace from {t0}; first year its compute costs more than):"
     )
     for _, row in fc.wall_table.iterrows():
         txt = wall_interval_text(row, horizon, t0)
-        flag = "" if row["identified"] else "  [NOT IDENTIFIED: compute slope sign uncertain]"
+        if row.get("saturates_first", False):
+            txt = (f"saturates first (P = {row['p_saturates_first']:.2f}; frontier within "
+                   f"{fc.wall.attrs.get('saturation_fraction', 0.1):.0%} of its floor by "
+                   f"{format_year(float(row['saturation_median']), horizon, t0)})")
+        flag = "" if row["identified"] else "  [NOT IDENTIFIED: compute effect too uncertain]"
         lines.append(f"  {row['domain']} ({row['benchmark']}), {row['budget']}: {txt}{flag}")
     return "\n".join(lines)
 

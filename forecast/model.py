@@ -14,6 +14,20 @@ Performance part (one row per published result, ``obs``)::
 latent training compute ``x = log10(hw) - hw_offset + hw_sigma * z`` and matched pairs inform
 ``hw_offset`` and ``hw_sigma``.
 
+Version-2 options (issue 12; keys documented in ``spec_defaults.toml``):
+
+- ``floors``: ``log(error) ~ StudentT(log(floor_b + exp(mu_i)))`` (log link). ``alpha_local`` is then the
+  log of the total error at the benchmark's data centre and ``floor = exp(alpha_local) * floor_share``
+  (Beta prior: the cited floor prior as a share of the centre error); the reducible intercept is
+  ``alpha_local + log(1 - floor_share)``. Variables ``floor_share``, ``floor[benchmark]``.
+- ``compute_measurement = "structural"``: ``x[obs]`` is a free variable with a population model
+  (``pop_intercept[benchmark]``, ``pop_slope``, ``pop_sigma``), measured by ``tf_meas`` (training FLOP,
+  Student-t, fixed ``tf_sigma``) and ``hw_meas`` (burden, offset ``hw_offset = exp(hw_offset_log) >= 0``,
+  scale ``hw_sigma``).
+- ``dynamics = "random_walk"``: ``mu_i += walk[b(i), bin(i)]``, Student-t innovations ``rw_sigma * z_walk``
+  over year bins, zero at each benchmark's centre bin (``walk[benchmark, year_bin]``).
+- ``slope_sign = "negative"``: ``beta_d = -exp(mu_log_beta + tau_log_beta z_d)``, ``mu_beta = -exp(mu_log_beta)``.
+
 Companion parts in the same model: the compute trend of notable models per domain
 (``trend_slope`` partially pooled), each domain's frontier improvement rate (``frontier_rate``),
 the price of compute (``price_intercept``, ``price_slope``; USD per peak FLOP, cloud on demand)
@@ -32,10 +46,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 
-from forecast.config import Spec
+from forecast.config import Spec, beta_from_range
 from forecast.frontier import frontier_part
 from forecast.prepare import (  # noqa: F401 - re-exported: the model's public data API
     PRICE_KIND_ORDER,
@@ -44,6 +59,7 @@ from forecast.prepare import (  # noqa: F401 - re-exported: the model's public d
     link_inverse,
     link_log_jacobian,
     prepare_data,
+    year_bins,
 )
 
 
@@ -85,9 +101,94 @@ def _noise(spec: Spec) -> pt.TensorVariable:
 
 def utilization_beta_params(mean: float, low: float, high: float) -> tuple[float, float]:
     """Beta(a, b) with the given mean whose central 95% mass roughly spans [low, high]."""
-    sd = (high - low) / 4.0
-    kappa = mean * (1 - mean) / sd**2 - 1.0
-    return mean * kappa, (1 - mean) * kappa
+    return beta_from_range(mean, low, high, "priors.utilization")
+
+
+def _constant(spec: Spec, name: str) -> float:
+    """A prior given as a plain number (a fixed constant, e.g. ``tf_sigma``)."""
+    value: Any = spec.priors[name]
+    return float(value)
+
+
+def _negative_pooled(spec: Spec) -> tuple[pt.TensorVariable, pt.TensorVariable]:
+    """Signed compute slope (``slope_sign = "negative"``): ``beta_d = -exp(mu_log_beta + tau_log_beta z_d)``."""
+    mu = _normal("mu_log_beta", spec)
+    tau = _half_normal("tau_log_beta", spec)
+    if spec.model.pooling == "zerosum":
+        z = pm.ZeroSumNormal("z_log_beta", sigma=1.0, dims="domain")
+    else:
+        z = pm.Normal("z_log_beta", 0.0, 1.0, dims="domain")
+    beta = pm.Deterministic("beta", -pt.exp(mu + tau * z), dims="domain")
+    return beta, pm.Deterministic("mu_beta", -pt.exp(mu))
+
+
+def _structural_compute(data: ModelData, spec: Spec) -> pt.TensorVariable:
+    """True log compute per result (population model) measured by training FLOP and hardware burden.
+
+    ``x_i ~ Normal(pop_intercept[b] + pop_slope * t_i, pop_sigma)``; training FLOP ``~ StudentT(nu, x_i,
+    tf_sigma)``; burden ``~ StudentT(nu, x_i + hw_offset, hw_sigma)`` with ``hw_offset = exp(.) >= 0``
+    (a run's capacity x time cannot be below the FLOP it executed).
+    """
+    obs = data.obs
+    si = obs["series_idx"].to_numpy()
+    t = obs["t"].to_numpy(dtype=float)
+    pop_a = _normal("pop_intercept", spec, dims="benchmark")
+    pop_b = _normal("pop_slope", spec)
+    pop_s = _half_normal("pop_sigma", spec)
+    x = pm.Normal("x", pop_a[si] + pop_b * t, pop_s, dims="obs")
+    nu = _constant(spec, "measurement_nu")
+    x_tf = obs["x_tf"].to_numpy(dtype=float)
+    x_hw = obs["x_hw"].to_numpy(dtype=float)
+    tf_rows = np.flatnonzero(np.isfinite(x_tf))
+    hw_rows = np.flatnonzero(np.isfinite(x_hw))
+    hw_offset = pm.Deterministic("hw_offset", pt.exp(_normal("hw_offset_log", spec)))
+    hw_sigma = _half_normal("hw_sigma", spec)
+    if len(tf_rows):
+        pm.StudentT("tf_meas", nu=nu, mu=x[tf_rows], sigma=_constant(spec, "tf_sigma"),
+                    observed=x_tf[tf_rows], dims="tf_obs")
+    if len(hw_rows):
+        pm.StudentT("hw_meas", nu=nu, mu=x[hw_rows] + hw_offset, sigma=hw_sigma,
+                    observed=x_hw[hw_rows], dims="hw_obs")
+    return x
+
+
+def _random_walk(data: ModelData, spec: Spec) -> pt.TensorVariable:
+    """Per-benchmark random walk over year bins (Student-t innovations, one pooled scale), 0 at the anchor."""
+    bins = year_bins(data, spec.model.dynamics_bin_years, float(spec.centering["year"]))
+    n_series = len(data.series)
+    scale = _half_normal("rw_sigma", spec)
+    z = pm.StudentT("z_walk", nu=_constant(spec, "rw_nu"), mu=0.0, sigma=1.0,
+                    dims=("benchmark", "year_step"))
+    level = pt.concatenate([pt.zeros((n_series, 1)), pt.cumsum(scale * z, axis=1)], axis=1)
+    walk = level - level[np.arange(n_series), bins.anchor][:, None]
+    return pm.Deterministic("walk", walk, dims=("benchmark", "year_bin"))
+
+
+def centre_errors(data: ModelData) -> np.ndarray:
+    """Per series: the geometric mean error of its results (the error near its data centre)."""
+    log_e = np.log(data.obs["error"].to_numpy(dtype=float))
+    means = pd.Series(log_e).groupby(data.obs["series_idx"].to_numpy()).mean()
+    return np.exp(means.reindex(range(len(data.series))).to_numpy(dtype=float))
+
+
+def floor_share_prior(priors: Any, series: str, centre_error: float) -> tuple[float, float]:
+    """Beta prior of ``u = floor / (error at the data centre)``: the cited floor prior rescaled.
+
+    The floor's mean and range (``priors.floor``) are divided by the series' centre error and kept
+    inside (0, 0.9) (a floor cannot exceed the error the series' results sit around).
+    """
+    entry = priors["floor"][series] if series in priors["floor"] else priors["floor"]["default"]
+    high = min(entry["high"] / centre_error, 0.9)
+    mean = min(entry["mean"] / centre_error, 0.75 * high)
+    low = min(entry["low"] / centre_error, 0.5 * mean)
+    return beta_from_range(mean, low, high, f"priors.floor.{series} (as a share of {centre_error:.3g})")
+
+
+def _floor_share(data: ModelData, spec: Spec) -> pt.TensorVariable:
+    """Floor of each benchmark as a share of its error at the data centre (Beta priors, see above)."""
+    centre = centre_errors(data)
+    ab = np.array([floor_share_prior(spec.priors, s, float(c)) for s, c in zip(data.series, centre, strict=True)])
+    return pm.Beta("floor_share", alpha=ab[:, 0], beta=ab[:, 1], dims="benchmark")
 
 
 def build_model(data: ModelData, spec: Spec) -> pm.Model:
@@ -123,6 +224,13 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
         "chip": data.energy.index.to_numpy(),
         "slope": ["beta", "gamma"],
     }
+    if m.dynamics == "random_walk":
+        bins = year_bins(data, m.dynamics_bin_years, float(spec.centering["year"]))
+        coords["year_bin"] = bins.start_year.astype(int)
+        coords["year_step"] = bins.start_year[1:].astype(int)
+    if m.compute_measurement == "structural" and both:
+        coords["tf_obs"] = obs.index[np.isfinite(obs["x_tf"])].to_numpy()
+        coords["hw_obs"] = obs.index[np.isfinite(obs["x_hw"])].to_numpy()
     with pm.Model(coords=coords) as model:
         series_idx = pm.Data("series_idx", obs["series_idx"].to_numpy(), dims="obs")
         domain_idx = pm.Data("domain_idx", obs["domain_idx"].to_numpy(), dims="obs")
@@ -131,7 +239,9 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
         pm.Data("benchmark_domain_idx", data.series_domain, dims="benchmark")
 
         # --- compute measures
-        if len(hw_only):
+        if m.compute_measurement == "structural" and both:
+            x = _structural_compute(data, spec)
+        elif len(hw_only):
             hw_offset = _normal("hw_offset", spec)
             hw_sigma = _half_normal("hw_sigma", spec)
             z_x = pm.Normal("z_x", 0.0, 1.0, dims="hw_only")
@@ -162,6 +272,14 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
             alpha_local = pm.Deterministic(
                 "alpha_local", alpha_domain[data.series_domain] + tau_alpha * z_alpha, dims="benchmark"
             )
+        floor = None
+        if m.floors:
+            # alpha_local is then the log of the TOTAL error at the benchmark's data centre (well
+            # identified); the floor is a share u of it and the reducible intercept is A + log(1 - u).
+            # This removes the floor/intercept ridge of the direct parameterisation (step size 0.04).
+            share = _floor_share(data, spec)
+            floor = pm.Deterministic("floor", pt.exp(alpha_local) * share, dims="benchmark")
+            alpha_local = alpha_local + pt.log1p(-share)
         x_center = pt.as_tensor(data.best["x_center"].to_numpy())
         t_center = pt.as_tensor(data.best["t_center"].to_numpy())
 
@@ -177,6 +295,10 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
             mu_gamma = _normal("mu_gamma", spec)
             beta = pm.Deterministic("beta", mu_beta + offsets[:, 0], dims="domain")
             gamma = pm.Deterministic("gamma", mu_gamma + offsets[:, 1], dims="domain")
+        elif m.slope_sign == "negative":
+            beta, mu_beta = _negative_pooled(spec)
+            gamma = _pooled("gamma", spec)
+            mu_gamma = model["mu_gamma"]
         else:
             beta = _pooled("beta", spec)
             gamma = _pooled("gamma", spec)
@@ -188,6 +310,13 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
         sigma = _noise(spec)
         mu = (alpha_local[series_idx] + beta[domain_idx] * (x - x_center[series_idx])
               + gamma[domain_idx] * (t - t_center[series_idx]))
+        if m.dynamics == "random_walk":
+            walk = _random_walk(data, spec)
+            obs_bin = year_bins(data, m.dynamics_bin_years, float(spec.centering["year"])).obs_bin
+            mu = mu + walk[obs["series_idx"].to_numpy(), obs_bin]
+        if floor is not None:
+            # log(error) = log(floor + exp(mu)): the scaling law holds for the error above the floor
+            mu = pt.logaddexp(pt.log(floor)[series_idx], mu)
         if m.likelihood == "student_t":
             p = spec.prior("nu")
             nu = pm.Deterministic("nu", 1.0 + pm.Gamma("nu_minus_one", alpha=p["alpha"], beta=p["beta"]))
@@ -203,15 +332,19 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
         pm.Deterministic("progress_decades_per_year_shared", mu_gamma / mu_beta)
         pm.Deterministic("years_per_10x_shared", mu_beta / mu_gamma)
 
-        _frontier_part(data, spec)
+        _frontier_part(data, spec, floor)
         _trend_part(data, spec)
         _price_part(data, spec)
         frontier_part(data.frontier_tables, spec)
     return model
 
 
-def _frontier_part(data: ModelData, spec: Spec) -> None:
-    """Each series' best error improves linearly on the link scale; the rate is per domain."""
+def _frontier_part(data: ModelData, spec: Spec, floor: pt.TensorVariable | None = None) -> None:
+    """Each series' best error improves linearly on the link scale; the rate is per domain.
+
+    With floors, the best error's distance to the floor shrinks exponentially:
+    ``log(error) = log(floor + exp(a_b + rate_d t))``.
+    """
     fr = data.frontier
     p = spec.prior("frontier_intercept")
     a = pm.Normal("frontier_intercept", p["mu"], p["sigma"], dims="benchmark")
@@ -221,9 +354,12 @@ def _frontier_part(data: ModelData, spec: Spec) -> None:
         # intercepts at each series' mean frontier year: decorrelates them from the rate
         si = fr["series_idx"].to_numpy()
         t_rel = fr["t"].to_numpy() - fr.groupby("series_idx")["t"].transform("mean").to_numpy()
+        mu = a[si] + rate[fr["domain_idx"].to_numpy()] * t_rel
+        if floor is not None:
+            mu = pt.logaddexp(pt.log(floor)[si], mu)
         pm.Normal(
             "frontier_y",
-            mu=a[si] + rate[fr["domain_idx"].to_numpy()] * t_rel,
+            mu=mu,
             sigma=s,
             observed=fr["y"].to_numpy(),
             dims="frontier_obs",

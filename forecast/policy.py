@@ -29,6 +29,16 @@ IDENTIFIED_PROB: float = 0.95
 """The compute slope's sign counts as known when P(beta < 0) >= this. Below it, the ratio
 years-per-10x and any wall built on it are NOT identified, and every output says so."""
 
+EXPONENT_RANGE: tuple[float, float] = (1.0, 100.0)
+"""Plausible range of the implied scaling exponent k (compute ~ (1/error)^k). A domain is identified
+(:mod:`forecast.identification`) only when the whole 90% interval of k lies inside it: statistical
+learning theory gives k = 2-4 (Thompson et al.), practice k >= 9; an interval reaching past 100 (a
+compute slope near zero or positive) says the data do not pin down how compute buys error."""
+
+THEORY_EXPONENT: float = 4.0
+"""Theory's bound on the scaling exponent k (Thompson et al.: k = 2 from statistical learning,
+doubled by over-parameterisation)."""
+
 # Convergence thresholds a run must pass.
 RHAT_MAX: float = 1.01
 ESS_BULK_MIN: float = 400.0

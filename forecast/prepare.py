@@ -20,6 +20,9 @@ from forecast.frontier import prepare_frontier
 
 PRICE_KIND_ORDER = ("cloud_on_demand", "cloud_committed", "purchase")
 
+MISMATCH_KEY = "matched pairs with burden below training FLOP (burden ignored)"
+"""Key of :attr:`ModelData.dropped` counting definitional mismatches screened by the structural model."""
+
 
 # ----------------------------------------------------------------------------- links
 def link_forward(error: np.ndarray, link: str) -> np.ndarray:
@@ -152,6 +155,12 @@ def prepare_data(
             ])
     dropped["series with too few rows"] = int((~obs["series"].isin(keep)).sum())
     obs = obs[obs["series"].isin(keep)]
+    if m.compute_measurement == "structural" and m.compute_measure == "both":
+        # Burden (capacity x time) below the executed FLOP of the same run is impossible: such a pair
+        # measures two different things (backbone pre-training, search cost). Its burden is ignored.
+        mismatch = np.isfinite(obs["x_tf"]) & np.isfinite(obs["x_hw"]) & (obs["x_hw"] < obs["x_tf"])
+        dropped[MISMATCH_KEY] = int(mismatch.sum())
+        obs = obs.assign(x_hw=obs["x_hw"].where(~mismatch))
     if obs.empty:
         raise DataError("no result has compute in the chosen measure for the chosen domains")
 
@@ -224,6 +233,33 @@ def prepare_data(
         dropped=dropped,
         frontier_tables=prepare_frontier(notable, spec),
     )
+
+
+@dataclass(frozen=True)
+class YearBins:
+    """Year bins of the random-walk dynamics: bin of each result, start year of each bin, anchor bins."""
+
+    obs_bin: np.ndarray  # bin index of each result (obs order)
+    start_year: np.ndarray  # first calendar year of each bin
+    anchor: np.ndarray  # per series: the bin of its data centre, where its walk is 0
+    width: int
+
+    def index(self, year: np.ndarray) -> np.ndarray:
+        """Bin index of calendar ``year`` (may exceed the last fitted bin: the future)."""
+        return np.floor((np.asarray(year, dtype=float) - self.start_year[0]) / self.width).astype(int)
+
+
+def year_bins(data: ModelData, width: int, center_year: float) -> YearBins:
+    """Bins of ``width`` years from the first result's calendar year to the last result's."""
+    years = data.obs["year"].to_numpy(dtype=float)
+    first = float(np.floor(years.min()))
+    n_bins = int(np.floor((years.max() - first) / width)) + 1
+    start = first + width * np.arange(n_bins)
+    obs_bin = np.floor((years - first) / width).astype(int)
+    t_mean = data.obs.groupby("series_idx")["t"].mean().reindex(range(len(data.series)))
+    centre = t_mean.to_numpy(dtype=float) + center_year
+    anchor = np.clip(np.floor((centre - first) / width).astype(int), 0, n_bins - 1)
+    return YearBins(obs_bin=obs_bin, start_year=start, anchor=anchor, width=int(width))
 
 
 def _domain_of(obs: pd.DataFrame, series: str) -> str:

@@ -31,7 +31,6 @@ from forecast.errors import ConfigError, ReportError, RunError
 from forecast.forecasts import (
     ANCHORS,
     COTTIER_GROWTH,
-    IDENTIFIED_PROB,
     SAMPLE_DIMS,
     WALL_BY_YEARS,
     Forecasts,
@@ -42,7 +41,9 @@ from forecast.forecasts import (
     sibling_link_runs,
     summarize,
 )
+from forecast.identification import not_identified_note, rule_text
 from forecast.run import Run, load_run
+from forecast.theory import format_theory
 
 VALIDATION_JSON = "validation.json"
 REPORT_MD = "report.md"
@@ -343,6 +344,8 @@ def headline_table(fc: Forecasts) -> pd.DataFrame:
                 f"{fmt_years(r, 'wall', horizon, t0, 'median')} "
                 f"({fmt_years(r, 'wall', horizon, t0, 'outer')})"
             )
+            if bool(r.get("saturates_first", False)):  # error floors: the frontier nears its floor first
+                row[str(r["budget"])] = f"saturates first (P = {r['p_saturates_first']:.2f})"
         ident = bool(grp["identified"].iloc[0])
         row["identified"] = "yes" if ident else f"NO (P(beta<0) = {grp['p_beta_negative'].iloc[0]:.2f})"
         rows.append(row)
@@ -373,13 +376,19 @@ def wall_display(fc: Forecasts, table: pd.DataFrame, prefix: str) -> pd.DataFram
         f"{n} of {d}" for n, d in zip(table["n_never"], table["n_draws"], strict=True)
     ]
     out["error reached"] = [fmt_interval(r, f"error_at_{prefix}", 4) for _, r in table.iterrows()]
+    if "p_saturates_first" in table:
+        out["P(saturates first)"] = [fmt(v, 3) for v in table["p_saturates_first"]]
     out["identified"] = ["yes" if ok else "NO" for ok in table["identified"]]
     return out
 
 
 def targets_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Format the projection table: log10 FLOP, log10 constant $ and log10 kg CO2 with intervals."""
-    return pd.DataFrame(
+    """Format the projection table: log10 FLOP, log10 constant $ and log10 kg CO2 with intervals.
+
+    With error floors, a column gives the share of draws whose target lies below the floor (no compute
+    reaches it; the intervals are over the other draws).
+    """
+    out = pd.DataFrame(
         {
             "benchmark": table["benchmark"],
             "best error": [fmt(v, 4) for v in table["best_error"]],
@@ -392,6 +401,9 @@ def targets_display(table: pd.DataFrame) -> pd.DataFrame:
             "identified": ["yes" if ok else "NO" for ok in table["identified"]],
         }
     )
+    if "p_below_floor" in table and (table["p_below_floor"] > 0).any():
+        out["P(below floor)"] = [fmt(v, 2) for v in table["p_below_floor"]]
+    return out
 
 
 def progress_display(table: pd.DataFrame) -> pd.DataFrame:
@@ -580,9 +592,8 @@ def _progress_section(doc: Document, fc: Forecasts) -> None:
         f"Years of algorithmic progress equivalent to 10x training compute (beta / gamma), per domain and "
         f"for "
         f"the shared (population) slopes. Medians and {policy.interval_label()} intervals, never means: the "
-        f"ratio is heavy-tailed. Where P(beta<0) < {IDENTIFIED_PROB} the compute slope's sign is uncertain "
-        f"and "
-        f"the ratio is **NOT IDENTIFIED**: its interval is shown but means nothing."
+        f"ratio is heavy-tailed. One rule decides identification in every table ({rule_text()}); where it "
+        f"fails the ratio is **NOT IDENTIFIED**: its interval is shown but means nothing."
     )
     doc.table(progress_display(fc.progress_table))
     anchors = pd.DataFrame(
@@ -602,7 +613,7 @@ def _progress_section(doc: Document, fc: Forecasts) -> None:
     not_id = [d for d, ok in fc.identified.items() if not ok]
     if not_id:
         doc.warn(
-            "NOT IDENTIFIED (sign of the compute slope uncertain): "
+            "NOT IDENTIFIED (compute effect too uncertain): "
             + ", ".join(not_id)
             + ". Their years-per-10x and walls are not estimates."
         )
@@ -611,6 +622,21 @@ def _progress_section(doc: Document, fc: Forecasts) -> None:
         "Years per 10x compute: domains (blue; grey = not identified) and anchors (red)",
         lambda: plots.progress_figure(fc),
     )
+
+
+def _theory_section(doc: Document, fc: Forecasts) -> None:
+    """Implied scaling exponent k against theory, the decomposition, the ImageNet check, the prior check."""
+    if fc.theory_table.empty:
+        return
+    doc.h(1, "Scaling exponent against theory; compute's share of the improvement")
+    doc.p(
+        "Thompson et al.'s first finding: compute grows as (1/error)^k with k >= 9 in practice against k = 4 "
+        "from theory. k is implied at each domain's best error with the year held fixed (with error floors: of "
+        "the reducible error). The shares split each domain's fitted improvement between its first and its "
+        "best state-of-the-art result into more compute (beta x change in log compute) and better algorithms "
+        "(gamma x years, plus the random walk where fitted)."
+    )
+    doc.pre(format_theory(fc.theory_table, fc.imagenet_check, fc.prior_check_table))
 
 
 def _targets_section(doc: Document, fc: Forecasts, others: Sequence[Forecasts]) -> None:
@@ -741,9 +767,9 @@ def _assumptions_section(doc: Document, run: Run, fc: Forecasts) -> None:
         ("wall horizon", str(spec.forecast.horizon_year), "[forecast] horizon_year", "refit"),
         ("link", spec.model.link, "[model] link", "refit (e.g. models/<name>-log.toml)"),
         (
-            "compute-slope identification threshold",
-            f"P(beta<0) >= {IDENTIFIED_PROB}",
-            "forecast.forecasts.IDENTIFIED_PROB",
+            "identification rule",
+            rule_text(),
+            "forecast.policy.EXPONENT_RANGE",
             "code",
         ),
     ]
@@ -836,14 +862,15 @@ def _build_document(run: Run, fc: Forecasts, others: Sequence[Forecasts], figure
     not_id = [d for d, ok in fc.identified.items() if not ok]
     if not_id:
         doc.warn(
-            "NOT IDENTIFIED: for " + ", ".join(not_id) + f" the sign of the compute slope is uncertain "
-            f"(P(beta<0) < {IDENTIFIED_PROB}); the years-per-10x ratio and the wall are not identified there."
+            "NOT IDENTIFIED: for " + ", ".join(not_id) + f" the compute effect is too uncertain "
+            f"({not_identified_note()}); the years-per-10x ratio and the wall are not identified there."
         )
     doc.pre(headline(fc))
     _data_section(doc, run)
     _convergence_section(doc, run)
     _fits_section(doc, run, fc)
     _progress_section(doc, fc)
+    _theory_section(doc, fc)
     _targets_section(doc, fc, others)
     _wall_section(doc, fc, run)
     _assumptions_section(doc, run, fc)

@@ -6,12 +6,15 @@ years-per-10x is summarised by its median and quantiles, never its mean.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecast import policy
-from forecast.forecasts import identification, summarize
+from forecast import policy, theory
+from forecast.forecasts import WEIGHTED_ROW, compute_progress, progress_table, summarize
+from forecast.identification import identification, rule_text
 from forecast.run import Run
 
 
@@ -24,7 +27,7 @@ def domain_table(run: Run) -> pd.DataFrame:
     """One row per domain: beta, gamma, years per 10x compute (median and interval), P(beta < 0)."""
     post = run.posterior
     rows = []
-    ident = identification(post)
+    ident = identification(post, *theory.implied_exponent(run))
     qs = {name: _interval(post[name]) for name in ("beta", "gamma", "years_per_10x")}
     counts = run.data.obs.groupby("domain").size()
     for d in run.data.domains:
@@ -81,7 +84,7 @@ def format_summary(run: Run) -> str:
         ratio = f"{_fmt(r.years_per_10x_median, 2)} [{_fmt(r.years_per_10x_low, 2)}, " \
                 f"{_fmt(r.years_per_10x_high, 2)}]"
         if not r.identified:
-            ratio = "not identified (sign of beta uncertain)"
+            ratio = "not identified (k too uncertain)"
         lines.append(
             f"{r.domain:26s} {r.n_results:4d}  "
             f"{_fmt(r.beta_median)} [{_fmt(r.beta_low)}, {_fmt(r.beta_high)}]".ljust(62)
@@ -93,4 +96,17 @@ def format_summary(run: Run) -> str:
     for _, r in shared_table(run).iterrows():
         lines.append(f"  {r.parameter:22s} {_fmt(r['median'])} [{_fmt(r.low)}, {_fmt(r.high)}]")
     lines.append("  (Thompson et al.: ~3 years of algorithmic progress = 10x compute)")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prog = progress_table(compute_progress(run)).set_index("domain")
+        k, _ = theory.implied_exponent(run)
+        text = theory.format_theory(theory.theory_table(k, theory.decomposition(run)), theory.imagenet_check(run),
+                                    theory.prior_error_check(run))
+
+    if WEIGHTED_ROW in prog.index:
+        w: dict[Any, Any] = prog.loc[WEIGHTED_ROW].to_dict()
+        lines.append(f"  years per 10x, evidence-weighted: {_fmt(w['years_per_10x_median'], 2)} "
+                     f"[{_fmt(w['years_per_10x_lo'], 2)}, {_fmt(w['years_per_10x_hi'], 2)}] - {w['note']}")
+    lines.append("")
+    lines.append(text)
+    lines.append(f"({rule_text()})")
     return "\n".join(lines)

@@ -287,6 +287,8 @@ def test_to_csv_carries_provenance(fc, tmp_path):
         "anchors.csv",
         "wall.csv",
         "spending.csv",
+        "theory.csv",
+        "prior_check.csv",
     }
     wall = pd.read_csv(tmp_path / "wall.csv")
     assert (wall["run_data_hash"] == "abc123").all() and (

@@ -74,6 +74,7 @@ def handle(args: argparse.Namespace) -> int:
     from forecast.validation.links import run_links
     from forecast.validation.parallel import executor
     from forecast.validation.recovery import run_recovery
+    from forecast.validation.recovery_v2 import run_recovery_v2
     from forecast.validation.run_eval import EvaluationState, run_evaluation_check
     from forecast.validation.sensitivity import run_sensitivity
 
@@ -107,7 +108,9 @@ def handle(args: argparse.Namespace) -> int:
                 ekw = {"draws": args.eval_draws, "tune": args.eval_draws, "chains": args.chains}
                 sections[check] = run_evaluation_check(check, state, args, results, notable, prices, ex, log, ekw)
             elif check == "recovery":
-                sections[check] = run_recovery(
+                # version-2 specs (floors, measurement, dynamics) have their own generative process
+                recover = run_recovery_v2 if spec.model.floors else run_recovery
+                sections[check] = recover(
                     spec, results, notable, prices, executor=ex, n_sims=args.sims, log=log, **kw
                 )
             elif check == "backtest":

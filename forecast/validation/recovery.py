@@ -60,16 +60,19 @@ def binomial_band(n: int, p: float, mass: float = 0.95) -> list[float]:
     return [float(lo), float(hi)]
 
 
-def truth_from_reference(ref: dict[str, Any], index: int) -> dict[str, Any]:
-    """Return the performance parameters of posterior draw ``index`` of a reference fit (with labels)."""
+def truth_from_reference(ref: dict[str, Any], index: int, names: tuple[str, ...] = GROUPS) -> dict[str, Any]:
+    """Return the parameters ``names`` of posterior draw ``index`` of a reference fit (with labels).
+
+    Labels are kept for one-dimensional domain/benchmark variables; others are compared by position.
+    """
     out: dict[str, Any] = {}
-    for name in GROUPS:
+    for name in names:
         if name not in ref["draws"]:
             continue
         arr = par.stacked(ref["draws"], name)[index]
         dims = ref["dims"][name][2:]
-        labels = ref["coords"][dims[0]] if dims else None
-        out[name] = {"value": np.atleast_1d(arr).astype(float).tolist(), "labels": labels}
+        labels = ref["coords"].get(dims[0]) if len(dims) == 1 else None
+        out[name] = {"value": np.atleast_1d(arr).astype(float).ravel().tolist(), "labels": labels}
     return out
 
 
@@ -131,7 +134,7 @@ def coverage_of(fitres: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]
         d = par.stacked(fitres["draws"], name)
         d = d.reshape(d.shape[0], -1)
         dims = fitres["dims"][name][2:]
-        labels = fitres["coords"][dims[0]] if dims else None
+        labels = fitres["coords"].get(dims[0]) if len(dims) == 1 else None
         true = np.asarray(tv["value"], dtype=float)
         if labels is not None and tv["labels"] is not None:
             pos = {lbl: i for i, lbl in enumerate(labels)}
