@@ -59,6 +59,7 @@ def configure_pytensor() -> None:
     With Numba's fastmath on, code compiled fresh, compiled into the cache and loaded from the
     cache gave three different posteriors for one seed (measured here); with it off all three are
     identical and the on-disk compile cache still saves most of the compile time.
+
     The code PyTensor generates for Numba goes to a content-addressed folder beside its compile cache
     (pruned by PyTensor) instead of dozens of new files in the system temp folder on every fit.
     """

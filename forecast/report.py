@@ -158,8 +158,8 @@ class Document:
 
 
 _MD_UNSAFE = (
-    (re.compile("<"), "&lt;"),  # raw HTML (<script>, <img onerror=...>) and <javascript:...> autolinks
-    (re.compile(">"), "&gt;"),
+    # raw HTML (<script>, <img onerror=...>, <!-- -->) and <javascript:...> autolinks; "P(beta<0)" stays
+    (re.compile(r"<(?=[A-Za-z/!?])"), "&lt;"),
     (re.compile(r"\]\s*\("), "]\\("),  # [text](url): inline links and images
     (re.compile(r"\]\s*:"), "]\\:"),  # [ref]: url: link reference definitions
     (re.compile(r"(?i)(java|vb)script\s*:"), lambda m: m.group(0).rstrip(":") + "&#58;"),

@@ -451,12 +451,13 @@ def test_report_markdown_shows_untrusted_text_as_text():
     doc.p("model `code <kept>` said <script>alert(1)</script> and [click](javascript:alert(1))")
     doc.h(1, "<img src=x onerror=alert(1)>")
     doc.table(pd.DataFrame({"model": ["[x]( JavaScript:alert(2))", "<iframe>"], "v": ["[1, 2]", "a|b"]}))
-    doc.markdown("[ref]: javascript:alert(3)")
+    doc.markdown("[ref]: javascript:alert(3)\n\nP(beta<0) < 0.95")
     md = doc.to_markdown()
     for raw in ("<script", "<img", "<iframe", "<b>", "](javascript", "]( JavaScript", "]: javascript"):
         assert raw not in md
     assert "javascript:" not in md.lower().replace("`code <kept>`", "")
-    assert "`code <kept>`" in md and "[1, 2]" in md and "&lt;script&gt;" in md
+    assert "P(beta<0) < 0.95" in md
+    assert "`code <kept>`" in md and "[1, 2]" in md and "&lt;script>" in md
 
 
 # ----------------------------------------------------------------------------- temporary files
