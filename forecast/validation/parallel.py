@@ -62,7 +62,12 @@ def validation_spec(
     chains: int | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> Spec:
-    """``spec`` with the validation sampler settings (``cores=1``), an integer seed and overrides."""
+    """``spec`` with the validation sampler settings (``cores=1``), an integer seed and overrides.
+
+    The frontier parts (:mod:`forecast.frontier`) are switched off: they share no parameter with the
+    performance model these fits score, and would only slow every fit; the frontier has its own
+    rolling-origin check (:mod:`forecast.validation.frontier`).
+    """
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
         raise TypeError(f"seed must be an integer, got {seed!r}")
     sampler: dict[str, Any] = {"seed": int(seed), "cores": 1}
@@ -72,7 +77,7 @@ def validation_spec(
         sampler["tune"] = int(tune)
     if chains is not None:
         sampler["chains"] = int(chains)
-    out = spec.with_overrides({"sampler": sampler})
+    out = spec.with_overrides({"sampler": sampler, "frontier": {"enabled": False}})
     if overrides:
         out = out.with_overrides(overrides)
     return out
