@@ -90,6 +90,16 @@ def _extreme(ds: xr.Dataset, how: str) -> tuple[float, str]:
     return best_val, best_name
 
 
+def constant_elements(post: xr.Dataset) -> xr.Dataset:
+    """True for elements whose draws are identical in every chain and draw (e.g. a zero-sum vector of length 1).
+
+    Their R-hat and ESS are undefined (0 / 0) but say nothing about mixing: such elements are left out of
+    the checks. A stuck chain is not constant across chains, so it still fails.
+    """
+    dims = ("chain", "draw")
+    return (post.max(dims, skipna=False) == post.min(dims, skipna=False)).astype(bool)
+
+
 def check_convergence(trace: xr.DataTree, var_names: list[str]) -> ConvergenceChecks:
     """Compute the checks on the posterior variables ``var_names`` (the free parameters).
 
@@ -100,16 +110,22 @@ def check_convergence(trace: xr.DataTree, var_names: list[str]) -> ConvergenceCh
 
     post = trace["posterior"].to_dataset()[var_names]
     n_chains = int(post.sizes.get("chain", 1))
+    fixed = constant_elements(post)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a stuck chain gives NaN: a failure below
-        rhat, rhat_var = _extreme(az.rhat(post), "max") if n_chains > 1 else (float("nan"), "")
-        ess_bulk, bulk_var = _extreme(az.ess(post, method="bulk"), "min")
-        ess_tail, tail_var = _extreme(az.ess(post, method="tail"), "min")
+        rhat, rhat_var = (
+            _extreme(az.rhat(post).where(~fixed, 1.0), "max") if n_chains > 1 else (float("nan"), "")
+        )
+        n_draws = float(post.sizes.get("chain", 1) * post.sizes.get("draw", 1))  # a constant is known exactly
+        ess_bulk, bulk_var = _extreme(az.ess(post, method="bulk").where(~fixed, n_draws), "min")
+        ess_tail, tail_var = _extreme(az.ess(post, method="tail").where(~fixed, n_draws), "min")
     stats = trace["sample_stats"].to_dataset()
     divergences = int(np.asarray(stats["diverging"].values).sum()) if "diverging" in stats else 0
     energy = np.asarray(stats["energy"].values, dtype=float) if "energy" in stats else None
     bfmi = float(np.min(_bfmi(energy))) if energy is not None else float("nan")
     failures = []
+    if bool(all(bool(fixed[v].all()) for v in fixed.data_vars)):
+        failures.append("no parameter moved: every draw of every chain is identical")
     if n_chains < 2:
         failures.append(f"R-hat cannot be computed from {n_chains} chain (run at least 2 chains)")
     elif not np.isfinite(rhat):

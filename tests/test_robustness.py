@@ -199,10 +199,21 @@ def test_one_chain_fit_says_rhat_cannot_be_computed():
 def test_nan_diagnostics_are_not_converged():
     tr = _trace(4, 1000)
     post = tr["posterior"].to_dataset()
-    post["b"] = (("chain", "draw"), np.full((4, 1000), 2.0))  # constant: R-hat and ESS are NaN
+    b = np.full((4, 1000), 2.0)
+    b[:, ::2] = np.nan  # a diagnostic that cannot be computed on a parameter that is not constant
+    post["b"] = (("chain", "draw"), b)
     tr["posterior"] = xr.DataTree(post)
     checks = check_convergence(tr, ["a", "b"])
     assert not checks.converged and "(b)" in checks.verdict()
+
+
+def test_no_parameter_moving_is_not_converged():
+    tr = _trace(4, 1000)
+    post = tr["posterior"].to_dataset()
+    post["a"] = (("chain", "draw"), np.full((4, 1000), 2.0))  # every chain stuck at the same point
+    tr["posterior"] = xr.DataTree(post)
+    checks = check_convergence(tr, ["a"])
+    assert not checks.converged and "no parameter moved" in checks.verdict()
 
 
 def test_stored_checks_with_infinite_rhat_read_back_as_not_converged():
@@ -512,3 +523,24 @@ def test_frozen_defaults_ship_with_the_package():
     import forecast
 
     assert (Path(forecast.__file__).parent / config.frozen_defaults_file(RUN_SCHEMA_VERSION)).is_file()
+
+
+def test_a_constant_element_is_left_out_of_the_checks_but_a_stuck_chain_still_fails():
+    """A zero-sum vector over one domain is identically 0: its R-hat is 0/0, yet it says nothing about mixing."""
+    import xarray as xr
+
+    from forecast.diagnostics import check_convergence
+
+    rng = np.random.default_rng(3)
+    good = rng.normal(size=(4, 500))
+    post = xr.Dataset({"a": (("chain", "draw"), good),
+                       "z": (("chain", "draw", "d"), np.zeros((4, 500, 1)))})
+    stats = xr.Dataset({"diverging": (("chain", "draw"), np.zeros((4, 500), bool)),
+                        "energy": (("chain", "draw"), rng.normal(size=(4, 500)))})
+    tree = xr.DataTree.from_dict({"posterior": post, "sample_stats": stats})
+    checks = check_convergence(tree, ["a", "z"])
+    assert checks.converged, checks.failures
+    stuck = good.copy()
+    stuck[0] = 5.0  # one chain stuck far away: constant within it, not across chains
+    tree = xr.DataTree.from_dict({"posterior": post.assign(a=(("chain", "draw"), stuck)), "sample_stats": stats})
+    assert not check_convergence(tree, ["a", "z"]).converged
