@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python data/build/build_frontier_tables.py --shared ../shared/data
+    python data/build/build_frontier_tables.py --shared PATH
 
 Writes, each row citing its source (the public files are read, never copied wholesale):
 
