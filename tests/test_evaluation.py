@@ -232,6 +232,12 @@ def test_candidates_file_and_unscorable_options(tmp_path: Path):
     base = load_spec(Path(__file__).resolve().parents[1] / "models" / "default.toml")
     spec = nested.candidate_spec(base, plan.candidates[0])
     assert spec.model.noise == "shared" and nested.unscorable_reason(spec) is None
+    # every version-2 spec shipped is unscorable by the version-1 row predictive (never scored wrongly)
+    for name in ("v2.toml", "v2_training_flop.toml"):
+        v2 = load_spec(Path(__file__).resolve().parents[1] / "models" / name)
+        assert "floors=True" in (nested.unscorable_reason(v2) or "")
+    assert "dynamics='random_walk'" in (nested.unscorable_reason(base.with_overrides(
+        {"model": {"dynamics": "random_walk"}})) or "")
     path.write_text('[selection]\nearly_cutoffs=[2017]\nlater_cutoffs=[2016]\n[[candidate]]\nname="x"\n')
     with pytest.raises(ConfigError, match="precede"):
         nested.load_plan(path)

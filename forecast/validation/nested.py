@@ -34,16 +34,18 @@ import numpy as np
 import pandas as pd
 
 from forecast import policy, units
-from forecast.config import Spec, default_spec_dict, load_spec
+from forecast.config import Spec, load_spec
 from forecast.errors import ConfigError
 from forecast.validation.fastfit import lean_fit_extract
 from forecast.validation.origins import origin_payload, score_origin
 from forecast.validation.scoring import pooled_by_horizon
 
 SCORES = ("crps", "log_score")
-V1_MODEL_KEYS = frozenset(default_spec_dict()["model"])
-"""Model options the predictive of :mod:`.backtest` implements; any other option set away from its
-package default makes a candidate unscorable (named in the output) rather than scored wrongly."""
+UNSCORABLE_OPTIONS: dict[str, Any] = {"floors": False, "compute_measurement": "berkson", "dynamics": "none"}
+"""Version-2 model options (:mod:`forecast.model`) and their version-1 values. The row predictive of
+:mod:`.backtest` implements the version-1 equation only: a candidate with any of these options switched on
+is listed as unscorable (named in the output) rather than scored wrongly with an equation it was not fitted
+with (a floor or a random walk ignored would put every prediction in the wrong place)."""
 
 
 @dataclass(frozen=True)
@@ -139,8 +141,8 @@ def candidate_spec(base: Spec, cand: Candidate) -> Spec:
 
 def unscorable_reason(spec: Spec) -> str | None:
     """Why the predictive of :mod:`.backtest` cannot score ``spec`` (``None`` when it can)."""
-    defaults = default_spec_dict()["model"]
-    extra = {k: v for k, v in dict(spec.raw["model"]).items() if k not in V1_MODEL_KEYS and v != defaults.get(k)}
+    model = dict(spec.raw["model"])
+    extra = {k: model[k] for k, v1 in UNSCORABLE_OPTIONS.items() if k in model and model[k] != v1}
     if extra:
         return "predictive not implemented for model option(s) " + ", ".join(
             f"{k}={v!r}" for k, v in sorted(extra.items())
