@@ -330,9 +330,11 @@ def run_nested(
         "early": early,
     }
     later_fits: list[tuple[float, dict[str, Any]]] = []
-    if chosen is not None:
-        later_jobs = [(chosen, specs[chosen], c) for c in plan.later_cutoffs]
-        say(f"nested: {len(later_jobs)} later-origin fits of '{chosen}'")
+    # No eligible candidate: the later origins score the base spec (as the holdout does), said as such.
+    later_name, later_spec = (chosen, specs[chosen]) if chosen is not None else ("base spec", base)
+    if later_spec is not None:
+        later_jobs = [(later_name, later_spec, c) for c in plan.later_cutoffs]
+        say(f"nested: {len(later_jobs)} later-origin fits of '{later_name}'")
         later = {}
         for (_, _, c), (sc, f) in zip(
             later_jobs,
@@ -345,10 +347,10 @@ def run_nested(
         out["later"] = later
         out["later_pooled_by_horizon"] = pooled_by_horizon([v["rows"] for v in later.values() if "rows" in v])
         out["chosen_spec"] = {
-            "candidate": chosen,
-            "source": specs[chosen].source,
-            "model": dict(specs[chosen].raw["model"]),
-            "overrides": out["candidates"][chosen]["overrides"],
+            "candidate": later_name,
+            "source": later_spec.source,
+            "model": dict(later_spec.raw["model"]),
+            "overrides": out["candidates"][chosen]["overrides"] if chosen is not None else {},
         }
     out["wall_clock_s"] = time.perf_counter() - t0
     out["executor"] = executor.description
