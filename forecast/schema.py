@@ -92,6 +92,9 @@ BENCHMARKS: dict[str, Benchmark] = {
     )
 }
 
+DATA_CUTOFF = "2024-09-25"
+"""Nothing published (or priced) after this date enters a fit: later systems are kept for scoring forecasts."""
+
 RESULTS_COLUMNS: tuple[str, ...] = (
     "model",
     "domain",

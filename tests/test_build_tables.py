@@ -196,3 +196,15 @@ def test_log_and_counts(built, tmp_path):
     text = readme.read_text(encoding="utf-8")
     assert "old" not in text and f"{len(res):,} rows" in text and text.endswith("tail\n")
     assert "| object_detection |" in text
+
+
+def test_shipped_tables_hold_nothing_after_the_data_cutoff():
+    import pandas as pd
+
+    from forecast.schema import DATA_CUTOFF
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    for name, col in (("compute_prices.csv", "price_date"), ("notable_models.csv", "publication_date"),
+                      ("results.csv", "publication_date")):
+        dates = pd.read_csv(data / name, dtype=str)[col].dropna()
+        assert not (dates > DATA_CUTOFF).any(), name

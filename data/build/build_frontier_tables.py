@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from forecast.atomic import atomic_write_text  # noqa: E402
+from forecast.schema import DATA_CUTOFF  # noqa: E402
 
 COTTIER_SOURCE = ("Cottier et al. 2024, arXiv:2405.21015 (Epoch AI training-cost-trends model_costs.csv, "
                   "CC BY 4.0); date/compute/hardware from Epoch AI All ML Systems 2024-11")
@@ -35,7 +36,7 @@ HARDWARE_SOURCE = "Epoch AI, Data on Machine Learning Hardware (2025-12), CC BY 
 CPI_SOURCE = "US Bureau of Labor Statistics CPI-U, all items, 1982-84=100 (datasets/cpi-us cpiai.csv, PDDL)"
 GDP_SOURCE = "World Bank NY.GDP.MKTP.CD, World (WLD), current US$ (datasets/gdp gdp.csv, PDDL)"
 COTTIER_DOLLAR_YEAR = 2023
-FIT_UNTIL = "2024-09-25"
+FIT_UNTIL = DATA_CUTOFF
 
 
 def frontier_costs(shared: Path) -> pd.DataFrame:

@@ -39,7 +39,7 @@ from forecast.data.plausibility import (  # noqa: E402
     six_nd_disagreement,
 )
 from forecast.data.validate import check_table  # noqa: E402
-from forecast.schema import NOTABLE_COLUMNS, PRICE_COLUMNS, RESULTS_COLUMNS  # noqa: E402
+from forecast.schema import DATA_CUTOFF, NOTABLE_COLUMNS, PRICE_COLUMNS, RESULTS_COLUMNS  # noqa: E402
 
 log = logging.getLogger("build_tables")
 
@@ -841,6 +841,10 @@ def build_prices(shared: Path) -> tuple[pd.DataFrame, dict[str, int]]:
     report["unmatched_chips"] = len(df.attrs["unmatched_chips"])
     log.info("chips without hardware specs (rows dropped): %s", ", ".join(df.attrs["unmatched_chips"]))
     df = df[ok][[*PRICE_COLUMNS, "vendor", "notes"]]
+    # Prices listed after the data cutoff are newer than anything the fit may see (kept out, counted).
+    late = df["price_date"] > DATA_CUTOFF
+    report["dropped_after_data_cutoff"] = int(late.sum())
+    df = df[~late]
     # Epoch lists one row per instance size (1, 2, 4, 8 GPUs) at the same per-chip price: keep one.
     dup = df.duplicated(keep="first")
     report["dropped_same_price_other_instance_size"] = int(dup.sum())
