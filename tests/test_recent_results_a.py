@@ -2,47 +2,37 @@
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 
 from forecast import schema
-from forecast.data.validate import check_table
+from tests.recent_files import (
+    ARXIV,
+    BUILD,
+    CURATED,
+    EPOCH_SOURCE,
+    check_citations,
+    check_columns,
+    check_data_check_passes,
+    check_dates,
+    read_rows,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-RECENT = ROOT / "data" / "build" / "curated_results_2020_2024_a.csv"
-CURATED = ROOT / "data" / "build" / "curated_results.csv"
-
-FIRST = dt.date(2020, 9, 1)
-LAST = dt.date(2024, 9, 25)
-EPOCH_SOURCE = "Epoch AI (2024-11) All ML Systems"
-ARXIV = re.compile(r"^arXiv:(\d{2})(\d{2})\.\d{4,5}$")
-LOCATION = re.compile(r"\b(Table|table|Sec\.|Section|abstract|Appendix)\b")
-
-
-def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(newline="") as f:
-        reader = csv.DictReader(f)
-        return list(reader.fieldnames or []), list(reader)
+RECENT = BUILD / "curated_results_2020_2024_a.csv"
 
 
 @pytest.fixture(scope="module")
 def recent() -> list[dict[str, str]]:
-    return _rows(RECENT)[1]
+    return read_rows(RECENT)[1]
 
 
 def test_columns_match_the_curated_file() -> None:
-    assert _rows(RECENT)[0] == _rows(CURATED)[0]
-    assert set(schema.RESULTS_COLUMNS) <= set(_rows(RECENT)[0])
+    check_columns(RECENT)
 
 
 def test_data_check_passes() -> None:
-    report = check_table(RECENT, today=dt.date(2026, 1, 1))
-    assert report.kind == "results"
-    assert report.ok, [str(p) for p in report.errors]
+    check_data_check_passes(RECENT)
 
 
 def test_benchmarks_are_the_three_of_this_file(recent: list[dict[str, str]]) -> None:
@@ -52,18 +42,11 @@ def test_benchmarks_are_the_three_of_this_file(recent: list[dict[str, str]]) -> 
 
 
 def test_every_row_cites_an_arxiv_id_and_a_table_or_section(recent: list[dict[str, str]]) -> None:
-    for r in recent:
-        assert ARXIV.match(r["source"]), r["model"]
-        assert r["notes"].startswith("value:"), r["model"]
-        assert LOCATION.search(r["notes"]), r["model"]
+    check_citations(recent)
 
 
 def test_dates_in_window_and_not_before_the_arxiv_month(recent: list[dict[str, str]]) -> None:
-    for r in recent:
-        date = dt.date.fromisoformat(r["publication_date"])
-        assert FIRST <= date <= LAST, r["model"]
-        yy, mm = ARXIV.match(r["source"]).groups()
-        assert (date.year, date.month) >= (2000 + int(yy), int(mm)), r["model"]
+    check_dates(recent)
 
 
 def test_enough_rows_with_training_compute(recent: list[dict[str, str]]) -> None:
@@ -92,7 +75,7 @@ def test_compute_is_documented(recent: list[dict[str, str]]) -> None:
 def test_no_duplicate_results_and_none_repeated_from_the_curated_file(recent: list[dict[str, str]]) -> None:
     keys = [(r["model"], r["benchmark"], r["metric"]) for r in recent]
     assert len(keys) == len(set(keys))
-    old = {(r["model"], r["benchmark"], r["metric"], r["source"]) for r in _rows(CURATED)[1]}
+    old = {(r["model"], r["benchmark"], r["metric"], r["source"]) for r in read_rows(CURATED)[1]}
     assert not old & {(r["model"], r["benchmark"], r["metric"], r["source"]) for r in recent}
 
 
