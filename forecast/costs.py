@@ -5,8 +5,10 @@ frontier run's cost by three methods: cloud rental, hardware acquisition (buying
 amortized hardware + energy (their headline). For run ``i`` and method ``m`` (dollars of
 :data:`forecast.frontier.BASE_DOLLAR_YEAR`)::
 
-    log10(cost_im / FLOP_i) ~ StudentT(4, a_m + b_m * (t_i - price_year) - log10(u_i), cost_sigma_m)
+    log10(cost_im / FLOP_i) ~ StudentT(4, a_m + b_m * (t_i - price_year) - log10(u_i) - h_im, cost_sigma_m)
     logit(u_j)              ~ Normal(frontier_util_logit, frontier_util_sigma)    realized utilization
+    log10(hours_j)          ~ Normal(frontier_hours_mu, frontier_hours_sigma)     run length (hours)
+    h_im = log10(hours_i / (24 * frontier.run_days)) for the acquisition method, 0 for the others
 
 ``a_m + b_m * t`` is the price of a *peak* FLOP of the hardware frontier runs use; ``u`` the utilization,
 an explicit uncertain input: for runs whose chip, chip count and hours are known it is realized
@@ -17,8 +19,15 @@ spec and the realized values). A forecast prices a frontier run's FLOP at
 
 This is a per-run-cost regression rather than a price list: v1's all-listings cloud regression was 2-7x
 too dear against Cottier et al., because frontier runs buy the newest hardware at negotiated prices.
-The acquisition method prices the whole cluster, not the run: its "cost per FLOP" falls with longer
-runs and is the noisiest of the three.
+The acquisition method prices the whole cluster, not the run (chips x price per chip): per FLOP it is
+``price / (peak FLOP/s x u x seconds)``, so it falls as 1/run length where the other two methods
+(chip-hours rented or amortized) do not depend on it. With ``frontier.acquisition_hours`` (default on)
+the model says so: ``h_im`` above, the run's hours where Cottier et al. give them (36 of 43 acquisition
+runs), else the median run length ``frontier_hours_mu``; the acquisition intercept is then the price per
+FLOP of a cluster used for ``frontier.run_days`` (the run length every forecast assumes, so forecasts
+need no extra term). Without it (version 1) the 1/hours spread (log10 hours: sd 0.5 over those runs,
+correlation -0.71 with log10 acquisition $/FLOP) sat in ``cost_sigma``: a wide, flat-topped residual
+that Student-t(4) intervals over-covered (90% coverage 1.00).
 
 :func:`cost_calibration` checks it the way the issue asks: PSIS leave-one-out predictive intervals per
 run (Vehtari et al. 2017; ``arviz_stats`` PSIS), the median ratio predicted/published and the share of
@@ -69,6 +78,8 @@ def prepare_costs(
     peak = c["training_hardware"].map(hardware.drop_duplicates("chip").set_index("chip")["peak_flops"])
     u = c["training_flop"] / (c["hardware_quantity"] * c["training_hours"] * units.SECONDS_PER_HOUR * peak)
     c["utilization"] = u.where((u > 0) & (u < 1))
+    hours = c["training_hours"].to_numpy(float)
+    c["log10_hours"] = np.log10(np.where(np.isfinite(hours) & (hours > 0), hours, np.nan))
     rows = []
     for mi, m in enumerate(METHODS):
         usd = c[f"{m}_usd"].to_numpy(float) * factor
@@ -82,11 +93,36 @@ def prepare_costs(
             "log10_flop": np.log10(sub["training_flop"].to_numpy(float)),
             "log10_usd": np.log10(usd[ok]),
             "log10_util": np.log10(sub["utilization"].to_numpy(float)),
+            "log10_hours": sub["log10_hours"].to_numpy(float),
         }))
     long = pd.concat(rows, ignore_index=True)
     long["log10_usd_per_flop"] = long["log10_usd"] - long["log10_flop"]
     util = c.dropna(subset=["utilization"])[["model", "year", "utilization"]].reset_index(drop=True)
     return long, util
+
+
+def prepare_hours(costs: pd.DataFrame) -> pd.DataFrame:
+    """log10 run length (hours) of each run of the long cost table that states one (one row per run)."""
+    h = costs.dropna(subset=["log10_hours"]).drop_duplicates("model")
+    return h[["model", "year", "log10_hours"]].reset_index(drop=True)
+
+
+def hours_terms(costs: pd.DataFrame, spec: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Pieces of ``h_im`` (module docstring) per row of the long cost table.
+
+    Returns ``(acq, known, rel, ref)``: 1.0 on acquisition rows when ``frontier.acquisition_hours`` is on
+    (else 0), whether the run's hours are known, ``log10(hours / reference hours)`` (0 where unknown)
+    and ``log10`` of the reference hours (``24 x frontier.run_days``). Then
+    ``h = acq * where(known, rel, frontier_hours_mu - ref)``.
+    """
+    from forecast.frontier import settings
+
+    fs = settings(spec)
+    ref = math.log10(24.0 * fs.run_days)
+    acq = ((costs["method"].to_numpy() == "acquisition") & fs.acquisition_hours).astype(float)
+    lh = costs["log10_hours"].to_numpy(float) if "log10_hours" in costs else np.full(len(costs), np.nan)
+    known = np.isfinite(lh)
+    return acq, known, np.where(known, lh - ref, 0.0), ref
 
 
 def cost_part(tables: Mapping[str, pd.DataFrame], spec: Any) -> None:
@@ -114,6 +150,13 @@ def cost_part(tables: Mapping[str, pd.DataFrame], spec: Any) -> None:
         mi = c["method_idx"].to_numpy(int)
         cp = float(spec.centering["price_year"])
         mu = a[mi] + b[mi] * (c["year"].to_numpy(float) - cp) - log10_u
+        acq, known_h, rel, ref = hours_terms(c, spec)
+        if acq.any():
+            hours = tables["hours"]
+            hm = pm.Normal("frontier_hours_mu", p("frontier_hours_mu")["mu"], p("frontier_hours_mu")["sigma"])
+            hs = pm.HalfNormal("frontier_hours_sigma", p("frontier_hours_sigma")["sigma"])
+            pm.Normal("hours_obs", hm, hs, observed=hours["log10_hours"].to_numpy(float))
+            mu = mu - acq * pt.where(known_h, rel, hm - ref)
         pm.StudentT("cost_y", nu=COST_NU, mu=mu, sigma=s[mi], observed=c["log10_usd_per_flop"].to_numpy(float))
 
 
@@ -166,6 +209,10 @@ def cost_calibration(post: xr.Dataset, tables: Mapping[str, pd.DataFrame], spec:
         lu = sub["log10_util"].to_numpy(float)[:, None]
         log10_u = np.where(np.isfinite(lu), lu, u_med[None, :])
         mu = a[None, :] + b[None, :] * (sub["year"].to_numpy(float)[:, None] - cp) - log10_u
+        acq, known_h, rel, ref = hours_terms(sub, spec)
+        if acq.any():
+            hm = flat["frontier_hours_mu"].to_numpy()[None, :]
+            mu = mu - acq[:, None] * np.where(known_h[:, None], rel[:, None], hm - ref)
         y = sub["log10_usd_per_flop"].to_numpy(float)[:, None]
         loglik = stats.t.logpdf((y - mu) / s[None, :], COST_NU) - np.log(s[None, :])
         lw, khat = array_stats.psislw(-loglik, r_eff=1, axis=-1)

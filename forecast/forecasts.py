@@ -777,6 +777,12 @@ class Forecasts:
         return paths
 
 
+def _notable_trend(run: Run, spending: xr.Dataset) -> xr.Dataset:
+    """The mean-notable-model compute trend per domain (what the spending walls use) and its growth x/yr."""
+    growth = 10.0 ** run.posterior["trend_slope"].sel(domain=list(spending["domain"].values))
+    return xr.Dataset({"log10_flop": spending["log10_flop"], "growth": growth})
+
+
 def compute_forecasts(
     run: Run, budgets: Mapping[str, float] | None = None, years: Sequence[int] | None = None
 ) -> Forecasts:
@@ -833,7 +839,9 @@ def compute_forecasts(
         wall_table=tables[2],
         spending_table=tables[3],
         frontier=frontier,
-        frontier_tables=frontier_tables(frontier, years if years is not None else run.spec.forecast.years),
+        frontier_tables=frontier_tables(frontier, years if years is not None else run.spec.forecast.years,
+                                        run.data.frontier_tables.get("domain_support"),
+                                        _notable_trend(run, spending)),
         theory=decomp.assign(k=k, k_shared=k_shared),
         theory_table=theory_tab,
         imagenet_check=check,

@@ -60,8 +60,10 @@ _REQUIRED = {
     "cpi": ("year", "cpi_u", "source"),
     "gdp": ("year", "gdp_current_usd", "source"),
 }
-FIT_KEYS = ("enabled", "fit_until", "top_k", "start_year", "obs_nu", "hardware_from_year", "gdp_from_year")
-"""Keys of the ``[frontier]`` spec table that change the fit (the rest only enter the forecasts)."""
+FIT_KEYS = ("enabled", "fit_until", "top_k", "start_year", "obs_nu", "hardware_from_year", "gdp_from_year",
+            "acquisition_hours", "run_days", "domains", "domain_min_systems", "domain_min_span_years")
+"""Keys of the ``[frontier]`` spec table that change the fit (the rest only enter the forecasts;
+``run_days`` is the reference run length of the acquisition cost, :mod:`forecast.costs`)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,10 @@ class FrontierSettings:
     budgets_usd: tuple[float | str, ...]
     gdp_share: float
     by_years: tuple[int, ...]
+    acquisition_hours: bool
+    domains: tuple[str, ...]
+    domain_min_systems: int
+    domain_min_span_years: float
 
     @property
     def fit_until_year(self) -> float:
@@ -108,6 +114,16 @@ def settings(spec: Any) -> FrontierSettings:
         raise ConfigError("'frontier.power_thresholds_gw' must be positive numbers")
     if not all(b == "gdp_share" or (isinstance(b, int | float) and b > 0) for b in raw["budgets_usd"]):
         raise ConfigError("'frontier.budgets_usd' must be positive numbers or \"gdp_share\"")
+    from forecast.schema import NOTABLE_DOMAINS
+
+    bad = [d for d in raw["domains"] if d not in NOTABLE_DOMAINS or d == "other"]
+    if bad or len(set(raw["domains"])) != len(raw["domains"]):
+        raise ConfigError(f"'frontier.domains' must be distinct domains of {NOTABLE_DOMAINS[:-1]}, "
+                          f"got {raw['domains']!r}")
+    for key in ("domain_min_systems", "domain_min_span_years"):
+        v = raw[key]
+        if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+            raise ConfigError(f"'frontier.{key}' must be a non-negative number, got {v!r}")
     return FrontierSettings(
         enabled=bool(raw["enabled"]),
         fit_until=fit_until,
@@ -123,6 +139,10 @@ def settings(spec: Any) -> FrontierSettings:
         budgets_usd=tuple(raw["budgets_usd"]),
         gdp_share=float(raw["gdp_share"]),
         by_years=tuple(int(y) for y in raw["by_years"]),
+        acquisition_hours=bool(raw["acquisition_hours"]),
+        domains=tuple(str(d) for d in raw["domains"]),
+        domain_min_systems=int(raw["domain_min_systems"]),
+        domain_min_span_years=float(raw["domain_min_span_years"]),
     )
 
 
@@ -230,6 +250,70 @@ def prepare_systems(notable: pd.DataFrame, fs: FrontierSettings) -> pd.DataFrame
     return nm[["model", "domain", "year", "log10_flop", "top"]]
 
 
+def domain_members(notable: pd.DataFrame, domain: str) -> np.ndarray:
+    """True for systems that count toward ``domain``'s compute frontier.
+
+    A system counts when its ``domain`` is ``domain`` or its Epoch task cell (``epoch_task``) lists a
+    task of ``domain`` (:func:`forecast.data.importers.task_domains`): general language and multimodal
+    models count toward question answering, translation or NER exactly when the table lists that task
+    for them. A table without ``epoch_task`` says nothing beyond ``domain``: only that column counts.
+    """
+    from forecast.data.importers import task_domains
+
+    member = notable["domain"].astype(str).to_numpy() == domain
+    if "epoch_task" in notable.columns:
+        member |= np.array([domain in task_domains(t) for t in notable["epoch_task"]], dtype=bool)
+    return member
+
+
+def prepare_domain_systems(systems: pd.DataFrame, notable: pd.DataFrame, fs: FrontierSettings) -> pd.DataFrame:
+    """Per ``frontier.domains`` entry, its systems with a top-k-at-release flag computed within the domain.
+
+    Members by :func:`domain_members`; ``top`` is the within-domain flag, ``general`` whether the system's
+    own domain is another one (a general model counted through its task cell). ``systems`` is
+    :func:`prepare_systems`'s table (fit window applied); ``notable`` supplies the task cells by model name.
+    """
+    cols = ["frontier_domain", "model", "domain", "year", "log10_flop", "top", "general"]
+    tasks = notable.drop_duplicates("model").set_index("model")
+    sub = systems.copy()
+    if "epoch_task" in tasks.columns:
+        sub["epoch_task"] = sub["model"].map(tasks["epoch_task"])
+    frames = []
+    for d in fs.domains:
+        m = sub[domain_members(sub, d)].sort_values(["year", "model"]).reset_index(drop=True)
+        top = top_k_at_release(m["year"].to_numpy(float), m["log10_flop"].to_numpy(float), fs.top_k)
+        frames.append(pd.DataFrame({
+            "frontier_domain": d, "model": m["model"].to_numpy(), "domain": m["domain"].to_numpy(),
+            "year": m["year"].to_numpy(float), "log10_flop": m["log10_flop"].to_numpy(float),
+            "top": top & (m["year"].to_numpy(float) >= fs.start_year),
+            "general": m["domain"].astype(str).to_numpy() != d,
+        }))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
+def domain_support(domain_systems: pd.DataFrame, fs: FrontierSettings) -> pd.DataFrame:
+    """Per ``frontier.domains`` entry: systems, top-k systems and whether the data support a frontier.
+
+    Columns: systems, top-k systems (of them general models), their first and last year, and
+    ``supported``: at least ``frontier.domain_min_systems`` top-k systems spanning at least
+    ``frontier.domain_min_span_years`` years (else "data do not support a separate frontier").
+    """
+    rows = []
+    for d in fs.domains:
+        g = domain_systems[domain_systems["frontier_domain"] == d]
+        top = g[g["top"].astype(bool)]
+        first = float(top["year"].min()) if len(top) else float("nan")
+        last = float(top["year"].max()) if len(top) else float("nan")
+        rows.append({
+            "frontier_domain": d, "n_systems": len(g), "n_top": len(top),
+            "n_top_general": int(top["general"].astype(bool).sum()), "first_year": first, "last_year": last,
+            "supported": bool(len(top) >= fs.domain_min_systems and len(top)
+                              and last - first >= fs.domain_min_span_years),
+        })
+    return pd.DataFrame(rows, columns=["frontier_domain", "n_systems", "n_top", "n_top_general", "first_year",
+                                       "last_year", "supported"])
+
+
 def prepare_frontier(
     notable: pd.DataFrame, spec: Any, files: Mapping[str, pd.DataFrame] | None = None
 ) -> dict[str, pd.DataFrame]:
@@ -244,7 +328,7 @@ def prepare_frontier(
     files
         The frontier files (:func:`load_frontier_files`); default: read from the repository's data/.
     """
-    from forecast.costs import prepare_costs
+    from forecast.costs import prepare_costs, prepare_hours
 
     fs = settings(spec)
     if not fs.enabled:
@@ -254,11 +338,15 @@ def prepare_frontier(
     last = int(math.floor(float(systems["year"].max())))
     grid = pd.DataFrame({"year": np.arange(fs.start_year, last + 1, dtype=int)})
     costs, util = prepare_costs(files["costs"], files["hardware"], files["cpi"], fs)
+    domain_systems = prepare_domain_systems(systems, notable, fs)
     return {
         "systems": systems,
         "grid": grid,
         "costs": costs,
         "util": util,
+        "hours": prepare_hours(costs),
+        "domain_systems": domain_systems,
+        "domain_support": domain_support(domain_systems, fs),
         "hardware": hardware_envelope(files["hardware"], fs.hardware_from_year, fs.fit_until_year),
         "gdp": real_gdp(files["gdp"], files["cpi"], fs.gdp_from_year),
         "cpi": files["cpi"][["year", "cpi_u"]].copy(),
@@ -293,8 +381,11 @@ def trend_basis(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return basis, dbasis
 
 
-def trend_part(top: pd.DataFrame, grid: np.ndarray, spec: Any) -> None:
-    """Local linear trend of log10 FLOP of the given (top-k) systems on the annual ``grid`` (model context)."""
+def trend_part(top: pd.DataFrame, grid: np.ndarray, spec: Any) -> tuple[Any, Any]:
+    """Local linear trend of log10 FLOP of the given (top-k) systems on the annual ``grid`` (model context).
+
+    Returns the ``frontier_level`` and ``frontier_slope`` tensors.
+    """
     import pymc as pm
     import pytensor.tensor as pt
 
@@ -315,6 +406,55 @@ def trend_part(top: pd.DataFrame, grid: np.ndarray, spec: Any) -> None:
     sigma = pm.HalfNormal("frontier_compute_sigma", p("frontier_compute_sigma")["sigma"])
     pm.StudentT("frontier_x", nu=fs.obs_nu, mu=level_at(level, slope, int(grid[0]), top["year"].to_numpy(float)),
                 sigma=sigma, observed=top["log10_flop"].to_numpy(float), dims="frontier_system")
+    return level, slope
+
+
+def domain_frontier_part(tables: Mapping[str, pd.DataFrame], spec: Any) -> None:
+    """Per-domain compute frontiers, partially pooled around the all-ML trend's line (model context).
+
+    For each supported domain ``d`` (:func:`domain_support`) its top-k-at-release systems ``i``::
+
+        x_i ~ StudentT(nu, frontier_level_mid + (frontier_slope_mean + slope_dev_d) * (t_i - mean grid year)
+                           + offset_d, frontier_domain_sigma)
+        offset_d = offset_mu + offset_tau * z_d,   slope_dev_d = slope_mu + slope_tau * w_d    (z, w ~ N(0, 1))
+
+    A domain's frontier is the all-ML trend's line (level at the grid's mean year and mean slope) shifted by
+    a level and a growth difference of its own; the offsets' and growth differences' means (``offset_mu``,
+    ``slope_mu``) are free, so the domains' systems say next to nothing about the all-ML line itself, and
+    nothing about its drifting slope (tying domains to the all-ML local trend let their slower recent
+    growth pull the all-ML slope at the end of the data from 4.35x to 4.0x a year). Forecasts add the
+    all-ML trend's future slope drift to each domain's line (:func:`forecast.walls.domain_frontier_paths`),
+    so a domain's uncertainty grows with the horizon as the all-ML one does. Four scalars, two per-domain
+    vectors and a scale: cheap to compile.
+    """
+    import pymc as pm
+
+    support = tables.get("domain_support")
+    if support is None or not support["supported"].astype(bool).any():
+        return
+    doms = support.loc[support["supported"].astype(bool), "frontier_domain"].astype(str).tolist()
+    ds = tables["domain_systems"]
+    ds = ds[ds["top"].astype(bool) & ds["frontier_domain"].isin(doms)]
+    fs = settings(spec)
+    grid = tables["grid"]["year"].to_numpy(float)
+    model = pm.modelcontext(None)
+    model.add_coord("frontier_domain", doms)
+    p = spec.prior
+    om = pm.Normal("frontier_domain_offset_mu", p("frontier_domain_offset_mu")["mu"],
+                   p("frontier_domain_offset_mu")["sigma"])
+    ot = pm.HalfNormal("frontier_domain_offset_tau", p("frontier_domain_offset_tau")["sigma"])
+    sm = pm.Normal("frontier_domain_slope_mu", p("frontier_domain_slope_mu")["mu"],
+                   p("frontier_domain_slope_mu")["sigma"])
+    st = pm.HalfNormal("frontier_domain_slope_tau", p("frontier_domain_slope_tau")["sigma"])
+    z = pm.Normal("frontier_domain_offset_z", 0.0, 1.0, dims="frontier_domain")
+    w = pm.Normal("frontier_domain_slope_z", 0.0, 1.0, dims="frontier_domain")
+    off = pm.Deterministic("frontier_domain_offset", om + ot * z, dims="frontier_domain")
+    dev = pm.Deterministic("frontier_domain_slope_dev", sm + st * w, dims="frontier_domain")
+    sigma = pm.HalfNormal("frontier_domain_sigma", p("frontier_domain_sigma")["sigma"])
+    rel = ds["year"].to_numpy(float) - grid.mean()
+    di = ds["frontier_domain"].map({d: i for i, d in enumerate(doms)}).to_numpy(int)
+    mu = model["frontier_level_mid"] + off[di] + (model["frontier_slope_mean"] + dev[di]) * rel
+    pm.StudentT("frontier_domain_x", nu=fs.obs_nu, mu=mu, sigma=sigma, observed=ds["log10_flop"].to_numpy(float))
 
 
 def frontier_compute_part(tables: Mapping[str, pd.DataFrame], spec: Any) -> None:
@@ -323,6 +463,7 @@ def frontier_compute_part(tables: Mapping[str, pd.DataFrame], spec: Any) -> None
 
     top = tables["systems"][tables["systems"]["top"].astype(bool)]
     trend_part(top, tables["grid"]["year"].to_numpy(int), spec)
+    domain_frontier_part(tables, spec)
     p = spec.prior
     gdp = tables["gdp"]
     d = np.diff(gdp["log10_gdp_real"].to_numpy(float))

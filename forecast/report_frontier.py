@@ -19,7 +19,15 @@ from forecast.costs import METHOD_LABELS, cost_calibration
 from forecast.forecasts import Forecasts, summarize
 from forecast.frontier import dollar_factor, settings
 from forecast.plots import _png
-from forecast.walls import crossing_text, format_co2, format_flop, format_power, format_usd, frontier_headline
+from forecast.walls import (
+    NOT_SUPPORTED,
+    crossing_text,
+    format_co2,
+    format_flop,
+    format_power,
+    format_usd,
+    frontier_headline,
+)
 
 FAN_LAST_YEAR = 2040
 
@@ -109,6 +117,64 @@ def rolling_frame(section: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _flop_cell(row: pd.Series, prefix: str) -> str:
+    if not np.isfinite(row.get(f"{prefix}_median", np.nan)):
+        return ""
+    return (f"{format_flop(row[f'{prefix}_median'])} [{format_flop(row[f'{prefix}_lo'])}, "
+            f"{format_flop(row[f'{prefix}_hi'])}]")
+
+
+def domain_frame(table: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """The per-domain frontier table as the report prints it (flagged domains: the flag, no numbers)."""
+    rows = []
+    for _, r in table.iterrows():
+        row = {
+            "domain": r["domain"],
+            "top-k systems (via another row's task cell)": f"{r['top_k_systems']} ({r['of_them_general_models']})",
+        }
+        for y in years:
+            row[f"frontier {y}"] = _flop_cell(r, f"log10_flop_{y}") or r["flag"]
+        row["fitted growth, x/yr"] = (
+            f"{r['fitted_growth_median']:.2f} [{r['fitted_growth_lo']:.2f}, {r['fitted_growth_hi']:.2f}]"
+            if np.isfinite(r.get("fitted_growth_median", np.nan)) else r["flag"])
+        if len(years) >= 2:
+            key = f"growth_{years[0]}_{years[1]}"
+            row[f"growth {years[0]}-{years[1]}, x/yr"] = (
+                f"{r[f'{key}_median']:.2f} [{r[f'{key}_lo']:.2f}, {r[f'{key}_hi']:.2f}]"
+                if np.isfinite(r.get(f"{key}_median", np.nan)) else r["flag"])
+        if np.isfinite(r.get("notable_growth_median", np.nan)):
+            row["mean notable model trend, x/yr"] = (f"{r['notable_growth_median']:.2f} "
+                                                     f"[{r['notable_growth_lo']:.2f}, {r['notable_growth_hi']:.2f}]")
+        rows.append(row)
+    return pd.DataFrame(rows).fillna("")
+
+
+def domain_section(doc: Any, run: Any, fc: Forecasts) -> None:
+    """Per-domain compute frontiers beside the mean-notable-model trend the per-domain walls use."""
+    table = fc.frontier_tables.get("frontier_domains")
+    if table is None or table.empty:
+        return
+    fs = settings(run.spec)
+    years = [y for y in (2025, 2030) if f"log10_flop_{y}_median" in table.columns] or [
+        int(c.split("_")[2]) for c in table.columns if c.startswith("log10_flop_") and c.endswith("_median")][:2]
+    doc.h(2, "Per-domain compute frontiers")
+    doc.p(f"Per domain, the top-{fs.top_k}-at-release systems within the domain, modelled as the all-ML "
+          f"trend's line shifted by a level and a growth difference per domain, partially pooled across domains; "
+          f"forecasts add the all-ML trend's future slope drift, so each domain's uncertainty grows with the "
+          f"horizon as the all-ML one does. General language and multimodal models count toward a domain when "
+          f"the table's Epoch task cell lists that domain's task ('Question answering', 'Translation', 'Named "
+          f"entity recognition'; no general model lists image classification or object detection). A domain "
+          f"needs {fs.domain_min_systems} top-k systems spanning {fs.domain_min_span_years:g} years, else "
+          f"\"{NOT_SUPPORTED}\". A domain's frontier is capped at the all-ML one (its systems are among all "
+          f"systems; language modelling's line, from tiny 2010 models, reaches it by the end of the data). "
+          f"Growth, median [{policy.INTERVAL_PROB:.0%}]: fitted = the domain line's average over the fit window; "
+          f"then that of the forecast paths (the all-ML figure above is the slope at the end of the data). The "
+          f"per-domain walls below keep the trend of the mean notable model (last column): the compute-"
+          f"performance fits are of the benchmarks' reported models, not of each domain's largest run, so the "
+          f"frontier is reported beside them rather than replacing it.")
+    doc.table(domain_frame(table, years))
+
+
 def frontier_section(doc: Any, run: Any, fc: Forecasts, validation: dict[str, Any] | None = None) -> None:
     """Headline, fan chart, paths, growth rates, cost calibration and frontier checks (first in the report)."""
     fr = fc.frontier
@@ -152,6 +218,7 @@ def frontier_section(doc: Any, run: Any, fc: Forecasts, validation: dict[str, An
     doc.pre("\n".join(line for line in frontier_headline(fr, fc.frontier_tables)
                        if "Sevilla et al. 2024" in line or "x per year" in line or "halving" in line
                        or line.startswith("Growth")))
+    domain_section(doc, run, fc)
     doc.h(2, "Cost model checked against Cottier et al.'s runs")
     cal = (validation or {}).get("costs") or {}
     if not cal.get("fit_key") or cal.get("fit_key") != run.meta.get("fit_key"):

@@ -16,6 +16,10 @@ From the posterior of :mod:`forecast.frontier` and :mod:`forecast.costs`, draw b
   when a run uses older chips.
 - **crossings**: the first grid year whose value reaches each threshold; ``+inf`` when not by
   ``forecast.horizon_year`` (quantiles then say "after <horizon>").
+- **per-domain frontiers** (:func:`domain_frontier_paths`): each supported domain's line
+  (:func:`forecast.frontier.domain_frontier_part`) plus the all-ML path's future slope drift, so a domain's
+  uncertainty grows with the horizon as the all-ML one does; reported beside the per-domain walls
+  (:func:`domain_frontier_table`), which keep the mean-notable-model trend (see the report).
 """
 
 from __future__ import annotations
@@ -197,11 +201,38 @@ def compute_frontier(run: Any) -> xr.Dataset | None:
         "cost_growth": 10.0 ** (post["frontier_slope"].isel(frontier_year=-1, drop=True) + post["cost_slope"]),
         "usd_per_flop_halving_years": math.log10(2.0) / -post["cost_slope"],
     })
+    dom = domain_frontier_paths(post, tables, flop)
+    if dom is not None:
+        ds["domain_log10_flop"], ds["domain_growth"] = dom
     ds = ds.assign_coords(threshold_kind=("threshold", kinds))
     ds.attrs.update(first_year=start, horizon_year=int(years[-1]), dollar_year=dollar_year,
                     headline_method=fs.headline_method, run_days=fs.run_days,
                     by_years=list(fs.by_years), dollar_factor=factor)
     return ds
+
+
+def domain_frontier_paths(post: xr.Dataset, tables: Mapping[str, pd.DataFrame], flop: xr.DataArray
+                          ) -> tuple[xr.DataArray, xr.DataArray] | None:
+    """Mid-year log10 FLOP of each supported domain's frontier per draw and year, and its growth (x/yr).
+
+    A domain's line (:func:`forecast.frontier.domain_frontier_part`) plus the all-ML trend's future drift:
+    ``flop`` (:func:`_paths`) minus its own straight continuation from the last grid year, i.e. the same
+    slope innovations, so every domain's interval widens with the horizon as the all-ML one does. A
+    domain's frontier never exceeds the all-ML one (its systems are among all systems): a line that
+    climbs faster than the all-ML trend (language modelling: tiny 2010 models, the all-ML frontier by
+    2020) is capped at ``flop``. Returns the paths and the line's growth (x/yr, its average over the fit
+    window); None when the run has no domain part.
+    """
+    if "frontier_domain_offset" not in post:
+        return None
+    grid = tables["grid"]["year"].to_numpy(float)
+    level0 = post["frontier_level"].isel(frontier_year=-1, drop=True)
+    slope0 = post["frontier_slope"].isel(frontier_year=-1, drop=True)
+    drift = flop - (level0 + slope0 * (flop["year"] - grid[-1] + 0.5))
+    rate = post["frontier_slope_mean"] + post["frontier_domain_slope_dev"]
+    line = post["frontier_level_mid"] + post["frontier_domain_offset"] + rate * (flop["year"] + 0.5 - grid.mean())
+    path = np.minimum(line + drift, flop)
+    return path.transpose(*SAMPLE_DIMS, "frontier_domain", "year"), 10.0 ** rate
 
 
 # ----------------------------------------------------------------------------- tables
@@ -262,17 +293,70 @@ def growth_table(fr: xr.Dataset) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def frontier_tables(fr: xr.Dataset | None, years: Sequence[int]) -> dict[str, pd.DataFrame]:
-    """The frontier's summary tables by name (empty for runs without a frontier model)."""
+NOT_SUPPORTED = "data do not support a separate frontier"
+
+
+def domain_frontier_table(fr: xr.Dataset, support: pd.DataFrame, years: Sequence[int],
+                          notable_trend: xr.Dataset | None = None) -> pd.DataFrame:
+    """Per ``frontier.domains`` entry: systems, the support flag, frontier FLOP in ``years`` and growth.
+
+    Growth: the domain line's (``fitted_growth``: its average over the fit window) and that of the forecast
+    paths between the first two of ``years`` (``growth_<a>_<b>``), median and 90% interval. Domains the
+    data do not support (:func:`forecast.frontier.domain_support`) get the flag and no numbers.
+    ``notable_trend`` (``log10_flop`` per domain and year, ``growth`` per domain: the performance model's
+    mean-notable-model trend the per-domain walls use) adds those beside, for comparison.
+    """
+    has = "domain_log10_flop" in fr
+    doms = set(fr["frontier_domain"].values) if has else set()
+    yrs = [y for y in years if y in fr["year"].values]
+    rows = []
+    for _, r in support.iterrows():
+        d = str(r["frontier_domain"])
+        row: dict[str, Any] = {
+            "domain": d, "systems": int(r["n_systems"]), "top_k_systems": int(r["n_top"]),
+            "of_them_general_models": int(r["n_top_general"]), "supported": bool(r["supported"]) and d in doms,
+            "flag": "" if bool(r["supported"]) and d in doms else NOT_SUPPORTED,
+        }
+        if row["supported"]:
+            lf = fr["domain_log10_flop"].sel(frontier_domain=d)
+            for y in yrs:
+                q = summarize(lf.sel(year=y))
+                row.update({f"log10_flop_{y}_{k}": float(q[k]) for k in ("median", "lo", "hi")})
+            g = summarize(fr["domain_growth"].sel(frontier_domain=d))
+            row.update({f"fitted_growth_{k}": float(g[k]) for k in ("median", "lo", "hi")})
+            if len(yrs) >= 2:
+                a, b = yrs[0], yrs[1]
+                g = summarize(10.0 ** ((lf.sel(year=b) - lf.sel(year=a)) / (b - a)))
+                row.update({f"growth_{a}_{b}_{k}": float(g[k]) for k in ("median", "lo", "hi")})
+        if notable_trend is not None and d in notable_trend["domain"].values:
+            for y in yrs:
+                if y in notable_trend["year"].values:
+                    row[f"notable_log10_flop_{y}_median"] = float(
+                        summarize(notable_trend["log10_flop"].sel(domain=d, year=y))["median"])
+            g = summarize(notable_trend["growth"].sel(domain=d))
+            row.update({f"notable_growth_{k}": float(g[k]) for k in ("median", "lo", "hi")})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def frontier_tables(fr: xr.Dataset | None, years: Sequence[int], support: pd.DataFrame | None = None,
+                    notable_trend: xr.Dataset | None = None) -> dict[str, pd.DataFrame]:
+    """The frontier's summary tables by name (empty for runs without a frontier model).
+
+    ``support`` (the run's ``domain_support`` table) adds ``frontier_domains`` (:func:`domain_frontier_table`).
+    """
     if fr is None:
         return {}
     # degenerate draws (a flat price: infinite halving time) are valid answers, not numerical errors
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        return {
+        out = {
             "frontier_crossings": crossings_table(fr),
             "frontier_paths": paths_table(fr, years),
             "frontier_growth": growth_table(fr),
         }
+        if support is not None and len(support):
+            out["frontier_domains"] = domain_frontier_table(fr, support, years, notable_trend)
+        return out
 
 
 # ----------------------------------------------------------------------------- text

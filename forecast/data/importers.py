@@ -369,6 +369,34 @@ def epoch_domain(task: object) -> str:
     return "other"
 
 
+def task_domains(task: object) -> frozenset[str]:
+    """Every domain whose task an Epoch ``Task`` cell lists (not only the one :func:`epoch_domain` picks).
+
+    A label counts toward a domain by :data:`TASK_DOMAINS` (``'Question answering'`` ->
+    question_answering, ``'Translation'`` -> machine_translation, ...) or, for language_modeling, by
+    :data:`LM_TASKS`. A general language model listed as ``"Language modelling,Question answering,
+    Translation"`` (domain language_modeling) thus also counts toward question answering and machine
+    translation; one listed as ``"Language modelling"`` counts toward language modelling only.
+
+    Parameters
+    ----------
+    task
+        Epoch's ``Task`` cell (missing: no domain).
+
+    Returns
+    -------
+    frozenset of str
+        The domains listed.
+    """
+    if task is None or (isinstance(task, float) and math.isnan(task)):
+        return frozenset()
+    keys = [task_key(t) for t in str(task).split(",")]
+    out = {TASK_DOMAINS[k] for k in keys if k in TASK_DOMAINS}
+    if any(k in LM_TASKS for k in keys):
+        out.add("language_modeling")
+    return frozenset(out)
+
+
 def import_epoch(path: str | Path, *, since: str | None = None) -> pd.DataFrame:
     """Import Epoch AI's "All ML Systems" CSV as notable-model rows.
 
