@@ -19,6 +19,11 @@ with the horizon (the slope keeps drifting after the data end: :mod:`forecast.wa
 run of year ``T`` is ``level(T)``, the centre of the top-k-at-release systems (as Cottier et al.'s
 trend); individual runs scatter around it by ``frontier_compute_sigma``.
 
+Per-domain frontiers (:func:`prepare_domain_systems`, :func:`domain_support`, :func:`domain_frontier_part`):
+for each ``frontier.domains`` entry the top-k-at-release systems *within* the domain, general models
+counted when the table's task cell lists the domain's task (:func:`domain_members`); a line per domain
+partially pooled around the all-ML trend's line; domains with too few systems are flagged instead.
+
 World GDP in real dollars is a random walk with drift on log10 (``gdp_growth``, ``gdp_growth_sigma``),
 fitted on the World Bank series deflated with CPI-U (US CPI applied to a dollar aggregate: an
 approximation). The energy efficiency of the hardware frontier is a Student-t line through the most
