@@ -421,7 +421,7 @@ def domain_frontier_part(tables: Mapping[str, pd.DataFrame], spec: Any) -> None:
 
         x_i ~ StudentT(nu, frontier_level_mid + (frontier_slope_mean + slope_dev_d) * (t_i - mean grid year)
                            + offset_d, frontier_domain_sigma)
-        offset_d = offset_mu + offset_tau * z_d,   slope_dev_d = slope_mu + slope_tau * w_d    (z, w ~ N(0, 1))
+        offset_d ~ Normal(offset_mu, offset_tau),   slope_dev_d ~ Normal(slope_mu, slope_tau)
 
     A domain's frontier is the all-ML trend's line (level at the grid's mean year and mean slope) shifted by
     a level and a growth difference of its own; the offsets' and growth differences' means (``offset_mu``,
@@ -430,7 +430,9 @@ def domain_frontier_part(tables: Mapping[str, pd.DataFrame], spec: Any) -> None:
     growth pull the all-ML slope at the end of the data from 4.35x to 4.0x a year). Forecasts add the
     all-ML trend's future slope drift to each domain's line (:func:`forecast.walls.domain_frontier_paths`),
     so a domain's uncertainty grows with the horizon as the all-ML one does. Four scalars, two per-domain
-    vectors and a scale: cheap to compile.
+    vectors and a scale: cheap to compile. Centred: every supported domain has at least
+    ``frontier.domain_min_systems`` systems, and the non-centred form doubled the NUTS steps per draw of
+    the frontier block (31 vs 16 leapfrog steps; 14 without domains).
     """
     import pymc as pm
 
@@ -451,10 +453,8 @@ def domain_frontier_part(tables: Mapping[str, pd.DataFrame], spec: Any) -> None:
     sm = pm.Normal("frontier_domain_slope_mu", p("frontier_domain_slope_mu")["mu"],
                    p("frontier_domain_slope_mu")["sigma"])
     st = pm.HalfNormal("frontier_domain_slope_tau", p("frontier_domain_slope_tau")["sigma"])
-    z = pm.Normal("frontier_domain_offset_z", 0.0, 1.0, dims="frontier_domain")
-    w = pm.Normal("frontier_domain_slope_z", 0.0, 1.0, dims="frontier_domain")
-    off = pm.Deterministic("frontier_domain_offset", om + ot * z, dims="frontier_domain")
-    dev = pm.Deterministic("frontier_domain_slope_dev", sm + st * w, dims="frontier_domain")
+    off = pm.Normal("frontier_domain_offset", om, ot, dims="frontier_domain")
+    dev = pm.Normal("frontier_domain_slope_dev", sm, st, dims="frontier_domain")
     sigma = pm.HalfNormal("frontier_domain_sigma", p("frontier_domain_sigma")["sigma"])
     rel = ds["year"].to_numpy(float) - grid.mean()
     di = ds["frontier_domain"].map({d: i for i, d in enumerate(doms)}).to_numpy(int)

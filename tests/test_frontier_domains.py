@@ -198,9 +198,9 @@ def test_build_model_has_the_domain_part_only_for_supported_domains():
     assert supported and "language_modeling" not in supported       # no LM system in the synthetic table
     model = build_model(data, spec)
     assert list(model.coords["frontier_domain"]) == supported
-    names = {v.name for v in model.deterministics} | {v.name for v in model.observed_RVs}
+    names = {v.name for v in model.free_RVs} | {v.name for v in model.observed_RVs}
     assert {"frontier_domain_offset", "frontier_domain_slope_dev", "frontier_domain_x"} <= names
     n_top = int(data.frontier_tables["domain_systems"].query("top and frontier_domain in @supported").shape[0])
     assert model["frontier_domain_x"].eval().shape == (n_top,)
     none = build_model(prepare_data(results, notable, prices, load_spec(None)), load_spec(None))
-    assert "frontier_domain_offset" not in {v.name for v in none.deterministics}
+    assert "frontier_domain_offset" not in {v.name for v in none.free_RVs}
