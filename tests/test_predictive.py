@@ -256,3 +256,18 @@ def test_floor_prior_is_capped_below_the_best_error():
     assert 0.045 < a / (a + b) * cap * 0.156 < 0.065
     with pytest.raises(ConfigError, match="floor_best_margin"):
         load_spec(MODELS / "v2.toml", overrides={"priors": {"floor_best_margin": 1.5}})
+
+
+def test_bridge_leaves_k_out_for_floored_steps_only():
+    from forecast.validation.bridge import step_metrics
+
+    S = 50
+    fit = {
+        "draws": {"years_per_10x": np.ones((1, S, 2)), "beta": np.full((1, S, 2), -0.3)},
+        "coords": {"domain": ["image_classification", "d2"], "benchmark": ["imagenet/top1"]},
+        "best": pd.DataFrame({"series": ["imagenet/top1"], "best_error": [0.09], "domain": ["image_classification"]}),
+    }
+    v2 = load_spec(MODELS / "v2.toml")
+    assert "floors=True" in step_metrics(fit, v2)["k_note"]
+    walk_only = load_spec(MODELS / "default.toml", overrides={"model": {"dynamics": "random_walk"}})
+    assert "k_imagenet" in step_metrics(fit, walk_only)
