@@ -387,6 +387,9 @@ def _check_v2_options(model: ModelConfig, priors: Mapping[str, Any]) -> None:
             "'model.compute_measurement' = \"structural\" needs 'model.compute_measure' = \"both\" "
             "(it models both measures of one true compute)"
         )
+    margin = priors.get("floor_best_margin")
+    if isinstance(margin, bool) or not isinstance(margin, int | float) or not 0 < margin <= 1:
+        raise ConfigError(f"'priors.floor_best_margin' must be a number in (0, 1], got {margin!r}")
     floors = priors.get("floor")
     if not isinstance(floors, Mapping) or "default" not in floors:
         raise ConfigError("'priors.floor' must be a table of per-series {mean, low, high} with a 'default' entry")

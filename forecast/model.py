@@ -18,8 +18,9 @@ Version-2 options (issue 12; keys documented in ``spec_defaults.toml``):
 
 - ``floors``: ``log(error) ~ StudentT(log(floor_b + exp(mu_i)))`` (log link). ``alpha_local`` is then the
   log of the total error at the benchmark's data centre and ``floor = exp(alpha_local) * floor_share``
-  (Beta prior: the cited floor prior as a share of the centre error); the reducible intercept is
-  ``alpha_local + log(1 - floor_share)``. Variables ``floor_share``, ``floor[benchmark]``.
+  (a Beta prior from the cited floor prior as a share of the centre error, capped so that the floor stays
+  below ``floor_best_margin`` x the benchmark's best fitted error); the reducible intercept is
+  ``alpha_local + log(1 - floor_share)``. Variables ``floor_share_unit`` (Beta), ``floor_share``, ``floor[benchmark]``.
 - ``compute_measurement = "structural"``: ``x[obs]`` is a free variable with a population model
   (``pop_intercept[benchmark]``, ``pop_slope``, ``pop_sigma``), measured by ``tf_meas`` (training FLOP,
   Student-t, fixed ``tf_sigma``) and ``hw_meas`` (burden, offset ``hw_offset = exp(hw_offset_log) >= 0``,
@@ -51,6 +52,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from forecast.config import Spec, beta_from_range
+from forecast.errors import DataError
 from forecast.frontier import frontier_part
 from forecast.prepare import (  # noqa: F401 - re-exported: the model's public data API
     PRICE_KIND_ORDER,
@@ -171,24 +173,44 @@ def centre_errors(data: ModelData) -> np.ndarray:
     return np.exp(means.reindex(range(len(data.series))).to_numpy(dtype=float))
 
 
-def floor_share_prior(priors: Any, series: str, centre_error: float) -> tuple[float, float]:
-    """Beta prior of ``u = floor / (error at the data centre)``: the cited floor prior rescaled.
+def floor_share_prior(
+    priors: Any, series: str, centre_error: float, best_error: float
+) -> tuple[float, float, float]:
+    """Prior of ``u = floor / (error at the data centre)``: ``u = cap * v``, ``v ~ Beta(a, b)``.
 
-    The floor's mean and range (``priors.floor``) are divided by the series' centre error and kept
-    inside (0, 0.9) (a floor cannot exceed the error the series' results sit around).
+    A floor cannot lie above an error a model has already achieved on the benchmark: the share is
+    capped at ``cap = min(0.9, floor_best_margin * best_error / centre_error)`` (a hard bound; the
+    floor is then at most ``floor_best_margin`` times the best error of the fitted data, up to the
+    posterior spread of the centre error). The cited floor prior (``priors.floor``: mean and range)
+    is divided by ``centre_error * cap`` and kept inside (0, 0.9) for the Beta of ``v``.
+
+    Returns
+    -------
+    (a, b, cap)
+        Beta parameters of ``v`` and the cap of the share.
     """
+    if not 0 < best_error <= centre_error:
+        raise DataError(f"series {series!r}: best error {best_error!r} must be in (0, centre error {centre_error!r}]")
     entry = priors["floor"][series] if series in priors["floor"] else priors["floor"]["default"]
-    high = min(entry["high"] / centre_error, 0.9)
-    mean = min(entry["mean"] / centre_error, 0.75 * high)
-    low = min(entry["low"] / centre_error, 0.5 * mean)
-    return beta_from_range(mean, low, high, f"priors.floor.{series} (as a share of {centre_error:.3g})")
+    cap = min(0.9, float(priors["floor_best_margin"]) * best_error / centre_error)
+    scale = centre_error * cap
+    high = min(entry["high"] / scale, 0.9)
+    mean = min(entry["mean"] / scale, 0.75 * high)
+    low = min(entry["low"] / scale, 0.5 * mean)
+    a, b = beta_from_range(mean, low, high, f"priors.floor.{series} (as a share of {scale:.3g})")
+    return a, b, cap
 
 
 def _floor_share(data: ModelData, spec: Spec) -> pt.TensorVariable:
-    """Floor of each benchmark as a share of its error at the data centre (Beta priors, see above)."""
+    """Floor of each benchmark as a share of its error at the data centre (capped Beta priors, see above)."""
     centre = centre_errors(data)
-    ab = np.array([floor_share_prior(spec.priors, s, float(c)) for s, c in zip(data.series, centre, strict=True)])
-    return pm.Beta("floor_share", alpha=ab[:, 0], beta=ab[:, 1], dims="benchmark")
+    best = data.best["best_error"].to_numpy(dtype=float)
+    abc = np.array([
+        floor_share_prior(spec.priors, s, float(c), float(b))
+        for s, c, b in zip(data.series, centre, best, strict=True)
+    ])
+    unit = pm.Beta("floor_share_unit", alpha=abc[:, 0], beta=abc[:, 1], dims="benchmark")
+    return pm.Deterministic("floor_share", abc[:, 2] * unit, dims="benchmark")
 
 
 def build_model(data: ModelData, spec: Spec) -> pm.Model:

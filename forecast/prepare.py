@@ -246,16 +246,26 @@ class YearBins:
 
     def index(self, year: np.ndarray) -> np.ndarray:
         """Bin index of calendar ``year`` (may exceed the last fitted bin: the future)."""
-        return np.floor((np.asarray(year, dtype=float) - self.start_year[0]) / self.width).astype(int)
+        return bin_index(year, float(self.start_year[0]), self.width)
+
+
+def first_bin_year(years: np.ndarray) -> float:
+    """Start of the first year bin: the calendar year of the earliest fitted result."""
+    return float(np.floor(np.min(np.asarray(years, dtype=float))))
+
+
+def bin_index(year: np.ndarray, first: float, width: int) -> np.ndarray:
+    """Index of the ``width``-year bin holding each decimal ``year``, bins starting at ``first``."""
+    return np.floor((np.asarray(year, dtype=float) - first) / width).astype(int)
 
 
 def year_bins(data: ModelData, width: int, center_year: float) -> YearBins:
     """Bins of ``width`` years from the first result's calendar year to the last result's."""
     years = data.obs["year"].to_numpy(dtype=float)
-    first = float(np.floor(years.min()))
-    n_bins = int(np.floor((years.max() - first) / width)) + 1
+    first = first_bin_year(years)
+    n_bins = int(bin_index(years.max(), first, width)) + 1
     start = first + width * np.arange(n_bins)
-    obs_bin = np.floor((years - first) / width).astype(int)
+    obs_bin = bin_index(years, first, width)
     t_mean = data.obs.groupby("series_idx")["t"].mean().reindex(range(len(data.series)))
     centre = t_mean.to_numpy(dtype=float) + center_year
     anchor = np.clip(np.floor((centre - first) / width).astype(int), 0, n_bins - 1)

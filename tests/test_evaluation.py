@@ -220,7 +220,7 @@ def test_choose_ranks_on_common_rows_and_excludes_failed_candidates():
         nested.choose(points, "rmse")
 
 
-def test_candidates_file_and_unscorable_options(tmp_path: Path):
+def test_candidates_file_and_unscorable_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     path = tmp_path / "c.toml"
     path.write_text(
         "[selection]\nearly_cutoffs=[2015]\nlater_cutoffs=[2017]\n"
@@ -232,10 +232,12 @@ def test_candidates_file_and_unscorable_options(tmp_path: Path):
     base = load_spec(Path(__file__).resolve().parents[1] / "models" / "default.toml")
     spec = nested.candidate_spec(base, plan.candidates[0])
     assert spec.model.noise == "shared" and nested.unscorable_reason(spec) is None
-    # every version-2 spec shipped is unscorable by the version-1 row predictive (never scored wrongly)
+    # every version-2 spec shipped is scored by its own predictive (forecast/validation/predictive.py) ...
     for name in ("v2.toml", "v2_training_flop.toml"):
         v2 = load_spec(Path(__file__).resolve().parents[1] / "models" / name)
-        assert "floors=True" in (nested.unscorable_reason(v2) or "")
+        assert nested.unscorable_reason(v2) is None
+    # ... and an option listed as unscorable still keeps its candidates out
+    monkeypatch.setattr(nested, "UNSCORABLE_OPTIONS", {"dynamics": "none"})
     assert "dynamics='random_walk'" in (nested.unscorable_reason(base.with_overrides(
         {"model": {"dynamics": "random_walk"}})) or "")
     path.write_text('[selection]\nearly_cutoffs=[2017]\nlater_cutoffs=[2016]\n[[candidate]]\nname="x"\n')

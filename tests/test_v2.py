@@ -132,7 +132,7 @@ def test_v2_model_structure_and_signs():
     data = prepare_data(*tables, spec)
     model = build_model(data, spec)
     free = {rv.name for rv in model.free_RVs}
-    assert {"floor_share", "x", "pop_intercept", "pop_slope", "pop_sigma", "hw_offset_log", "hw_sigma",
+    assert {"floor_share_unit", "x", "pop_intercept", "pop_slope", "pop_sigma", "hw_offset_log", "hw_sigma",
             "rw_sigma", "z_walk", "mu_log_beta", "tau_log_beta"} <= free
     assert "z_x" not in free and "mu_beta" not in free
     assert {"tf_meas", "hw_meas"} <= {rv.name for rv in model.observed_RVs}

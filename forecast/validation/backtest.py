@@ -17,7 +17,8 @@ Methods on identical splits:
 * ``hierarchical``: posterior predictive Student-t from draws of ``alpha[benchmark]``, ``beta``,
   ``gamma``, ``sigma``, ``nu``. A later result known only by hardware burden has latent compute
   ``x = log10(hw) - centring - hw_offset + hw_sigma * z``; ``z`` is integrated out (Gauss-Hermite
-  quadrature for the density, one Monte Carlo ``z`` per predictive sample).
+  quadrature for the density, one Monte Carlo ``z`` per predictive sample). Version-2 fits (floors,
+  structural compute, random walk) use the same functions with their context (:mod:`.predictive`).
 * ``per_benchmark_ols``: Thompson's method, least squares of the link on ``x`` and ``t`` separately per
   benchmark, Student-t predictive intervals (``n - 3`` degrees of freedom).
 * ``pooled_ols``: one least-squares regression on all training rows with per-benchmark intercepts
@@ -50,10 +51,11 @@ from forecast import policy
 from forecast.config import Spec
 from forecast.prepare import prepare_data
 from forecast.validation import parallel as par
+from forecast.validation import predictive
+from forecast.validation.predictive import GH_NODES, V1_CONTEXT, PredictiveContext  # noqa: F401 - re-exported
 
 DEFAULT_CUTOFFS = (2016, 2017, 2018)
 N_PRED_SAMPLES = 4000
-GH_NODES = 24
 MIN_OLS_ROWS = 4  # 3 coefficients + at least 1 residual degree of freedom
 
 
@@ -134,10 +136,6 @@ def summarise_scores(points: dict[str, Any], mask: np.ndarray | None = None) -> 
 
 
 # ----------------------------------------------------------------------------- the model's predictive
-def _t_logpdf(y: np.ndarray, nu: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    return stats.t.logpdf(y, df=nu, loc=mu, scale=sigma)
-
-
 def pointwise_loglik(
     draws: dict[str, np.ndarray],
     rows: pd.DataFrame,
@@ -145,32 +143,16 @@ def pointwise_loglik(
     domains: list[str],
     series_domain: list[int] | None = None,
     new_benchmark_rng: np.random.Generator | None = None,
+    context: PredictiveContext = V1_CONTEXT,
 ) -> np.ndarray:
     """Log density ``(n_draws, n_rows)`` of each row's link-scale outcome, latent compute integrated out.
 
-    Rows need ``series``, ``domain``, ``t``, ``y``, ``measure``, ``x_tf`` and ``x_hw``. A row whose
-    series the fit did not see gets ``alpha ~ Normal(alpha_domain, tau_alpha)`` drawn with
-    ``new_benchmark_rng`` (required then).
+    Rows need ``series``, ``domain``, ``t``, ``y``, ``measure``, ``x_tf`` and ``x_hw`` (and ``year`` with
+    random-walk dynamics). A row whose series the fit did not see gets ``alpha ~ Normal(alpha_domain,
+    tau_alpha)`` drawn with ``new_benchmark_rng`` (required then, and for rows past a random walk's
+    fitted years). ``context``: the fit's version-2 options (:mod:`.predictive`, which does the arithmetic).
     """
-    alpha, mu_x, sig, nu = _row_parameters(draws, rows, series, domains, new_benchmark_rng)
-    beta, _gamma_t, y = mu_x["beta"], mu_x["gamma_t"], rows["y"].to_numpy()
-    latent = _latent_mask(rows, draws)
-    out = np.empty((alpha.shape[0], len(rows)))
-    known = ~latent
-    if known.any():
-        mu = alpha[:, known] + beta[:, known] * rows["x_tf"].to_numpy()[known] + _gamma_t[:, known]
-        out[:, known] = _t_logpdf(y[known], nu[:, None], mu, sig[:, known])
-    if latent.any():
-        z, w = np.polynomial.hermite_e.hermegauss(GH_NODES)
-        logw = np.log(w / w.sum())
-        off = par.stacked(draws, "hw_offset")[:, None, None]
-        hs = par.stacked(draws, "hw_sigma")[:, None, None]
-        x = rows["x_hw"].to_numpy()[latent][None, :, None] - off + hs * z[None, None, :]
-        mu = alpha[:, latent, None] + beta[:, latent, None] * x + _gamma_t[:, latent, None]
-        lp = _t_logpdf(y[latent][None, :, None], nu[:, None, None], mu, sig[:, latent, None]) + logw
-        m = lp.max(axis=2, keepdims=True)
-        out[:, latent] = (m + np.log(np.exp(lp - m).sum(axis=2, keepdims=True)))[..., 0]
-    return out
+    return predictive.log_density(draws, rows, series, domains, new_benchmark_rng, context)
 
 
 def predictive_samples(
@@ -180,56 +162,10 @@ def predictive_samples(
     domains: list[str],
     rng: np.random.Generator,
     n: int = N_PRED_SAMPLES,
+    context: PredictiveContext = V1_CONTEXT,
 ) -> np.ndarray:
     """Posterior predictive samples ``(n, n_rows)`` on the link scale (latent compute by Monte Carlo)."""
-    alpha, mu_x, sig, nu = _row_parameters(draws, rows, series, domains, rng)
-    s_total = alpha.shape[0]
-    pick = rng.integers(0, s_total, size=n)
-    x = np.broadcast_to(rows["x_tf"].to_numpy()[None, :], (n, len(rows))).copy()
-    latent = _latent_mask(rows, draws)
-    if latent.any():
-        off = par.stacked(draws, "hw_offset")[pick][:, None]
-        hs = par.stacked(draws, "hw_sigma")[pick][:, None]
-        z = rng.standard_normal((n, int(latent.sum())))
-        x[:, latent] = rows["x_hw"].to_numpy()[latent][None, :] - off + hs * z
-    mu = alpha[pick] + mu_x["beta"][pick] * x + mu_x["gamma_t"][pick]
-    eps = rng.standard_t(df=np.broadcast_to(nu[pick][:, None], mu.shape))
-    return mu + sig[pick] * eps
-
-
-def _latent_mask(rows: pd.DataFrame, draws: dict[str, np.ndarray]) -> np.ndarray:
-    latent = ~np.isfinite(rows["x_tf"].to_numpy(dtype=float))
-    if latent.any() and "hw_offset" not in draws:
-        raise ValueError("rows without training FLOP need a fit with compute_measure='both'")
-    return latent
-
-
-def _row_parameters(
-    draws: dict[str, np.ndarray],
-    rows: pd.DataFrame,
-    series: list[str],
-    domains: list[str],
-    rng: np.random.Generator | None,
-) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    a = par.stacked(draws, "alpha")
-    s_total = a.shape[0]
-    ser_idx = {s: i for i, s in enumerate(series)}
-    dom_idx = {d: i for i, d in enumerate(domains)}
-    di = np.array([dom_idx[d] for d in rows["domain"]], dtype=int)
-    alpha = np.empty((s_total, len(rows)))
-    for j, s in enumerate(rows["series"]):
-        if s in ser_idx:
-            alpha[:, j] = a[:, ser_idx[s]]
-        else:
-            if rng is None:
-                raise ValueError(f"series {s!r} was not fitted; pass an rng to draw a new intercept")
-            ad = par.stacked(draws, "alpha_domain")[:, di[j]]
-            alpha[:, j] = ad + par.stacked(draws, "tau_alpha") * rng.standard_normal(s_total)
-    beta = par.stacked(draws, "beta")[:, di]
-    gamma_t = par.stacked(draws, "gamma")[:, di] * rows["t"].to_numpy()[None, :]
-    sig = par.stacked(draws, "sigma")[:, di]
-    nu = par.stacked(draws, "nu") if "nu" in draws else np.full(s_total, 1e6)
-    return alpha, {"beta": beta, "gamma_t": gamma_t}, sig, nu
+    return predictive.samples(draws, rows, series, domains, rng, n, context)
 
 
 # ----------------------------------------------------------------------------- baselines
@@ -362,9 +298,14 @@ def backtest_payloads(
 
 
 def score_cutoff(
-    fitres: dict[str, Any], full_obs: pd.DataFrame, notable_obs: pd.DataFrame, cutoff: int, seed: int
+    fitres: dict[str, Any],
+    full_obs: pd.DataFrame,
+    notable_obs: pd.DataFrame,
+    cutoff: int,
+    seed: int,
+    context: PredictiveContext = V1_CONTEXT,
 ) -> dict[str, Any]:
-    """Score the model and both baselines on the results published after ``cutoff``."""
+    """Score the model and both baselines on the results published after ``cutoff`` (``context``: the fit's options)."""
     draws = fitres["draws"]
     series, domains = fitres["coords"]["benchmark"], fitres["coords"]["domain"]
     train = fitres["obs"]
@@ -373,8 +314,10 @@ def score_cutoff(
     rng = np.random.default_rng(policy.child_seed(seed, "backtest", cutoff, "score"))
     offset = hw_offset_estimate(train)
 
-    ll = pointwise_loglik(draws, test, series, domains, new_benchmark_rng=rng)
-    model_pts = score_block(predictive_samples(draws, test, series, domains, rng), y, logmeanexp(ll, 0))
+    ll = pointwise_loglik(draws, test, series, domains, new_benchmark_rng=rng, context=context)
+    model_pts = score_block(
+        predictive_samples(draws, test, series, domains, rng, context=context), y, logmeanexp(ll, 0)
+    )
     loc_b, sc_b, df_b, fitted = per_benchmark_ols(train, test, offset)
     loc_p, sc_p, df_p = pooled_ols(train, test, offset)
     ok_b, ok_p = np.isfinite(loc_b), np.isfinite(loc_p)
@@ -546,7 +489,10 @@ def run_backtest(
     say(f"backtest: {len(payloads)} fits on {executor.description}")
     fits = executor.map(par.fit_extract, payloads, log=say)
     nm = notable_table(notable, spec)
-    per_cutoff = [score_cutoff(f, full, nm, c, seed) for f, c in zip(fits, cutoffs, strict=True)]
+    per_cutoff = [
+        score_cutoff(f, full, nm, c, seed, predictive.predictive_context(spec, f["obs"]))
+        for f, c in zip(fits, cutoffs, strict=True)
+    ]
     return {
         "cutoffs": list(cutoffs),
         "scale": f"link scale ({spec.model.link} of the error rate)",

@@ -35,7 +35,6 @@ from forecast.prepare import link_forward
 from forecast.validation import parallel as par
 from forecast.validation.baselines import per_benchmark_fit
 from forecast.validation.fastfit import fit_status, lean_fit_extract
-from forecast.validation.nested import unscorable_reason
 
 THOMPSON_SOURCE = "Thompson et al. frontier data"
 TARGET_ERROR = 0.05
@@ -140,9 +139,8 @@ def step_metrics(fitres: dict[str, Any], spec: Spec) -> dict[str, Any]:
     }
     if "years_per_10x_shared" in d:
         out["years_per_10x_shared"] = _q(par.stacked(d, "years_per_10x_shared"))
-    reason = unscorable_reason(spec)
-    if reason:
-        out["k_note"] = f"k and the 5% multiple use the v1 equation; not computed: {reason}"
+    if spec.model.floors:  # with a floor, d log(error) / dx is beta * (error - floor) / error: not the v1 k
+        out["k_note"] = "k and the 5% multiple use the v1 equation; not computed: model option floors=True"
         return out
     best = fitres["best"].set_index("series")
     if TARGET_SERIES in best.index:

@@ -41,11 +41,11 @@ from forecast.validation.origins import origin_payload, score_origin
 from forecast.validation.scoring import pooled_by_horizon
 
 SCORES = ("crps", "log_score")
-UNSCORABLE_OPTIONS: dict[str, Any] = {"floors": False, "compute_measurement": "berkson", "dynamics": "none"}
-"""Version-2 model options (:mod:`forecast.model`) and their version-1 values. The row predictive of
-:mod:`.backtest` implements the version-1 equation only: a candidate with any of these options switched on
-is listed as unscorable (named in the output) rather than scored wrongly with an equation it was not fitted
-with (a floor or a random walk ignored would put every prediction in the wrong place)."""
+UNSCORABLE_OPTIONS: dict[str, Any] = {}
+"""Model options (:mod:`forecast.model`) the row predictive cannot score yet, with their scorable value: a
+candidate with any of them set otherwise is listed as unscorable (named in the output) rather than scored
+wrongly with an equation it was not fitted with. Empty: every version-2 option (floors, structural compute
+measurement, random-walk dynamics, signed slope) is predicted by :mod:`.predictive`."""
 
 
 @dataclass(frozen=True)

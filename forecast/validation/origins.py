@@ -11,8 +11,11 @@ Two kinds of targets, both on the error-rate scale (:mod:`.scoring`):
   (latent compute of hardware-burden-only rows integrated out), Thompson et al.'s four per-benchmark
   forms and the pooled least squares (:mod:`.baselines`).
 * **frontier**: each benchmark's best result after the cutoff (with or without compute), against the
-  model's projected frontier band (``frontier_intercept + frontier_rate * (t - mean record t)``, noise
-  ``frontier_sigma``) and the naive last-5-year rate.
+  model's projected frontier band (``frontier_intercept + frontier_rate * (t - mean record t)``, with
+  floors ``log(floor + exp(.))`` on the log scale; noise ``frontier_sigma``) and the naive last-5-year rate.
+
+The row predictive follows the options the spec was fitted with (floors, structural compute, random
+walk: :mod:`.predictive`).
 
 A fit that failed its convergence checks after its one refit is reported with ``status = 'failed'``
 and no scores.
@@ -33,6 +36,7 @@ from forecast.validation import parallel as par
 from forecast.validation.backtest import hw_offset_estimate, logmeanexp, pointwise_loglik, predictive_samples
 from forecast.validation.baselines import naive_frontier, pooled_baseline, thompson_baselines
 from forecast.validation.fastfit import fit_status
+from forecast.validation.predictive import predictive_context, with_floor
 from forecast.validation.scoring import error_scale_block, expand, horizon, method_table
 
 FRONTIER_VARS = ("frontier_intercept", "frontier_rate", "frontier_sigma")
@@ -92,6 +96,10 @@ def model_frontier_scores(
     tmean = np.array([fitres["frontier_t_mean"].get(s, np.nan) for s in targets["series"]])
     t = targets["year"].to_numpy() - float(spec.centering["year"])
     mu = par.stacked(d, "frontier_intercept")[:, bi] + par.stacked(d, "frontier_rate")[:, di] * (t - tmean)
+    if spec.model.floors:  # the best error's distance to the floor shrinks: log(floor + exp(a + rate t))
+        if "floor" not in d:
+            raise ValueError("the frontier predictive with floors needs 'floor' in the draws")
+        mu = with_floor(mu, np.log(par.stacked(d, "floor")[:, bi]))
     sd = par.stacked(d, "frontier_sigma")[:, None]
     y = link_forward(targets["error"].to_numpy(), spec.model.link)
     lpd = logmeanexp(stats.norm.logpdf(y[None, :], mu, sd), 0)
@@ -140,8 +148,9 @@ def score_origin(
     out = {**head, "later_rows": int(len(test))}
     if len(test):
         draws = fitres["draws"]
-        ll = pointwise_loglik(draws, test, series, domains, new_benchmark_rng=rng)
-        samples = predictive_samples(draws, test, series, domains, rng)
+        ctx = predictive_context(spec, train)
+        ll = pointwise_loglik(draws, test, series, domains, new_benchmark_rng=rng, context=ctx)
+        samples = predictive_samples(draws, test, series, domains, rng, context=ctx)
         every = np.ones(len(test), dtype=bool)
         methods = {
             "model": expand(

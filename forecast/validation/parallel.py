@@ -46,6 +46,13 @@ PERFORMANCE_VARS = (
     "hw_sigma",
     "years_per_10x",
     "years_per_10x_shared",
+    # version-2 options (forecast.validation.predictive reads them when the spec has the option on)
+    "floor",
+    "pop_intercept",
+    "pop_slope",
+    "pop_sigma",
+    "walk",
+    "rw_sigma",
 )
 TREND_VARS = ("trend_intercept", "trend_slope", "trend_sigma")
 
