@@ -69,3 +69,15 @@ def test_recovery_backtest_links_run_end_to_end(tables, spec):
     for m in ("hierarchical", "per_benchmark_ols", "pooled_ols"):
         assert np.isfinite(pc["common"][m]["mean_lpd"]) and pc["common"][m]["n"] == pc["common_rows"]
     assert set(lk["table"]) == {"logit", "log", "identity"} and lk["table"][lk["best"]]["elpd_diff"] == 0.0
+
+
+def test_recovery_v2_real_size_passes(tables):
+    """``forecast validate recovery_v2`` at its real size: every v2 group inside its binomial bands."""
+    from forecast.validation.recovery_v2 import V2_GROUPS, run_recovery_v2
+
+    r, n, p = tables
+    with parallel.executor(workers=2) as ex:
+        rec = run_recovery_v2(load_spec("models/v2.toml"), r, n, p, executor=ex, n_sims=50, chunks=2)
+    assert set(rec["groups"]) == set(V2_GROUPS)
+    assert rec["model_compiles"] == 3 and rec["n_sims"] == 50
+    assert rec["failing_groups"] == [], {g: (v["coverage50"], v["coverage90"]) for g, v in rec["groups"].items()}
