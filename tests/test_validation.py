@@ -334,7 +334,13 @@ def _fake_json() -> dict:
 
 def test_markdown_figures_and_atomic_json(tmp_path):
     data = _fake_json()
+    grp = data["recovery"]["groups"]["beta"]
+    data["recovery_v2"] = {**data["recovery"], "spec": "v2", "groups": {"floor": grp}, "failing_groups": ["floor"],
+                           "model_compiles": 3, "wall_clock_s": 600.0}
     md = validation_markdown(data)
+    v2 = md.split("version-2 options (spec 'v2')")[1]
+    assert md.index("### Parameter recovery\n") < md.index("version-2 options")
+    assert "Groups outside a band: floor." in v2 and "compiled 3 times" in v2 and "| floor |" in v2
     for text in (
         "Parameter recovery",
         "**outside**",
@@ -346,7 +352,8 @@ def test_markdown_figures_and_atomic_json(tmp_path):
         assert text in md
     assert "No validation results" in validation_markdown({})
     paths = validation_figures(data, tmp_path / "fig")
-    assert len(paths) == 2 and all(p.stat().st_size > 0 for p in paths)
+    assert len(paths) == 3 and all(p.stat().st_size > 0 for p in paths)
+    assert {p.name for p in paths} >= {"validation_recovery_coverage.png", "validation_recovery_v2_coverage.png"}
     out = tmp_path / "r" / "validation.json"
     write_validation_json(out, {"recovery": data["recovery"], "x": np.float64(np.nan)})
     write_validation_json(out, {"links": data["links"]})
@@ -388,6 +395,17 @@ def test_cli_registers_validate():
     assert callable(a.handler)
     with pytest.raises(SystemExit):
         p.parse_args(["validate", "nonsense"])
+
+
+def test_cli_recovery_v2_needs_a_version_2_spec(tmp_path, capsys):
+    from forecast.cli import main
+    from forecast.data.load import default_data_paths
+
+    if not default_data_paths().results.is_file():
+        pytest.skip("data/results.csv is absent")
+    out = tmp_path / "v.json"
+    assert main(["validate", "recovery_v2", "--v2-spec", "none", "--out", str(out)]) == 2
+    assert "needs a version-2 spec" in capsys.readouterr().err and not out.exists()
 
 
 def test_wall_summary_reads_the_forecast_wall_table_and_keeps_never():
