@@ -73,12 +73,15 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def _recovery_md(rec: dict[str, Any], title: str = "Parameter recovery") -> list[str]:
+    from forecast.validation.recovery import expected_flags
+
     s = rec.get("sampler", {})
     compiles = (f" The model was compiled {rec['model_compiles']} times; {rec['wall_clock_s']:.0f} s in all."
                 if "model_compiles" in rec else "")
     failing = rec.get("failing_groups")
     verdict = ("" if failing is None else " Groups outside a band: " + (", ".join(failing) if failing else "none")
-               + ".")
+               + f" (by chance alone up to ~{expected_flags(len(rec['groups'])):.1f} of {len(rec['groups'])} "
+               "groups would be).")
     out = [
         f"### {title}",
         "",

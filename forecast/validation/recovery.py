@@ -64,6 +64,18 @@ GROUPS = (
 """Parameter groups checked for the version-1 model (those a spec lacks are skipped)."""
 
 
+SMALL_GROUP = 10
+"""Groups with at most this many elements keep each simulation's ranks in the output (for diagnosis)."""
+
+
+def expected_flags(n_groups: int, mass: float = 0.95) -> float:
+    """Groups expected outside a band by chance under exact calibration (two 95% bands per group).
+
+    Upper bound treating the two levels as independent; the binomial bands hold at least ``mass``.
+    """
+    return float(n_groups * (1 - mass**2))
+
+
 def binomial_band(n: int, p: float, mass: float = 0.95) -> list[float]:
     """Central ``mass`` range of the coverage fraction when each of ``n`` trials covers with prob ``p``."""
     if n <= 0:
@@ -316,8 +328,10 @@ def run_compiled_recovery(
         "shape": {"rows": int(data.n_obs), "benchmarks": list(data.series), "domains": list(data.domains)},
         "groups": table,
         "failing_groups": [g for g, v in table.items() if not v["passes"]],
-        "per_sim": [{**info, "seed": s["seed"], "convergence": s["convergence"], "fit_s": s["fit_s"]}
+        "per_sim": [{**info, "seed": s["seed"], "convergence": s["convergence"], "fit_s": s["fit_s"],
+                     "ranks": {g: h["rank"] for g, h in s["hits"].items() if len(h["rank"]) <= SMALL_GROUP}}
                     for s, info in zip(per_sim, infos, strict=True)],
+        "expected_flags": expected_flags(len(table)),
         "n_converged": int(sum(c["converged"] for c in conv)),
         "total_divergences": int(sum(c["divergences"] for c in conv)),
         "reference_convergence": ref["convergence"],
