@@ -78,6 +78,10 @@ def _recovery_md(rec: dict[str, Any], title: str = "Parameter recovery") -> list
     s = rec.get("sampler", {})
     compiles = (f" The model was compiled {rec['model_compiles']} times; {rec['wall_clock_s']:.0f} s in all."
                 if "model_compiles" in rec else "")
+    rhats = [p["convergence"]["max_rhat"] for p in rec.get("per_sim", []) if "max_rhat" in p.get("convergence", {})]
+    if rhats:
+        compiles += (f" Worst split R-hat per fit: median {np.median(rhats):.3f}, "
+                     f"{sum(r <= 1.05 for r in rhats)} of {len(rhats)} at or below 1.05.")
     failing = rec.get("failing_groups")
     verdict = ("" if failing is None else " Groups outside a band: " + (", ".join(failing) if failing else "none")
                + f" (by chance alone up to ~{expected_flags(len(rec['groups'])):.1f} of {len(rec['groups'])} "
