@@ -317,51 +317,66 @@ def test_prior_error_check_by_hand():
     assert theory.prior_error_check(make_run()).empty  # no prior group: nothing to say
 
 
-def test_simulate_v2_follows_the_floor_process():
-    from forecast.validation.recovery_v2 import simulate_v2
+def _prior_point(model, seed: int, **fixed: float) -> xr.Dataset:
+    """Two prior draws of every variable of ``model`` (free and deterministic), some free scalars overwritten."""
+    import pymc as pm
+
+    prior = pm.sample_prior_predictive(draws=2, model=model, random_seed=seed,
+                                       compile_kwargs={"mode": "FAST_COMPILE"})["prior"].to_dataset()
+    for name, value in fixed.items():
+        prior[name] = prior[name] * 0 + value
+    return prior
+
+
+def test_recovery_simulates_the_v2_process_at_the_truth():
+    from forecast.validation.fastfit import observed_as_data
+    from forecast.validation.recovery import simulate_observed
 
     results, notable, prices = synthetic_tables()
-    results["_row"] = np.arange(len(results))
-    spec = _v2_spec()
+    spec = load_spec(overrides={"model": {"link": "log", "floors": True, "compute_measure": "both",
+                                          "compute_measurement": "structural", "dynamics": "random_walk",
+                                          "slope_sign": "negative", "dynamics_bin_years": 2},
+                                "priors": {"tf_sigma": 1e-7}})
     data = prepare_data(results, notable, prices, spec)
-    n_b, n_d, n = len(data.series), len(data.domains), data.n_obs
-    bins = year_bins(data, 2, float(spec.centering["year"]))
-    rng = np.random.default_rng(1)
-    x_true = rng.normal(0, 1, n)
-    walk = rng.normal(0, 0.1, (n_b, len(bins.start_year)))
-
-    def t(v: object) -> dict[str, object]:
-        return {"value": np.atleast_1d(np.asarray(v, dtype=float)).ravel().tolist(), "labels": None}
-
-    truth = {"alpha": t(np.full(n_b, -2.0)), "beta": t(np.full(n_d, -0.2)), "gamma": t(np.full(n_d, -0.1)),
-             "sigma": t(np.full(n_d, 1e-9)), "floor": t(np.full(n_b, 0.03)), "walk": t(walk), "x": t(x_true),
-             "hw_offset": t(0.5), "hw_sigma": t(0.3)}
-    sim, info = simulate_v2(results, data, truth, spec, np.random.default_rng(2))
+    model, names = observed_as_data(build_model(data, spec))
+    assert {"y", "tf_meas", "hw_meas", "frontier_y"} <= set(names)
+    # noise scales ~0: each simulated observation must sit on the model's mean at the truth
+    truth = _prior_point(model, 3, sigma=1e-7, hw_sigma=1e-7, frontier_sigma=1e-7)
+    sims = simulate_observed(model, names, truth, [1, 0], seed=5)
     obs = data.obs
-    expected = 0.03 + np.exp(-2.0 - 0.2 * x_true - 0.1 * obs["t"].to_numpy()
-                             + walk[obs["series_idx"].to_numpy(), bins.obs_bin])
-    np.testing.assert_allclose(sim["error"].to_numpy(), expected, rtol=1e-6)
-    assert (sim["error"] > 0.03).all() and info["n_rows"] == n
-    has_hw = np.isfinite(obs["x_hw"].to_numpy())
-    assert (np.isfinite(sim["hardware_burden_flop"].to_numpy()) == has_hw).all()
-    hw = np.log10(sim["hardware_burden_flop"].to_numpy()[has_hw]) - 18.0
-    assert abs(float(np.median(hw - x_true[has_hw])) - 0.5) < 0.25  # burden sits hw_offset above true compute
+    si, di, t = obs["series_idx"].to_numpy(), obs["domain_idx"].to_numpy(), obs["t"].to_numpy()
+    bins = year_bins(data, 2, float(spec.centering["year"]))
+    for sim, k in zip(sims, (1, 0), strict=True):
+        v = {n: truth[n].values[0, k] for n in ("x", "alpha", "beta", "gamma", "walk", "floor", "hw_offset")}
+        assert np.allclose(v["walk"][np.arange(len(data.series)), bins.anchor], 0.0)  # anchored as the model
+        mu = v["alpha"][si] + v["beta"][di] * v["x"] + v["gamma"][di] * t + v["walk"][si, bins.obs_bin]
+        np.testing.assert_allclose(sim["y"], np.log(v["floor"][si] + np.exp(mu)), atol=1e-4)
+        tf_rows, hw_rows = np.isfinite(obs["x_tf"].to_numpy()), np.isfinite(obs["x_hw"].to_numpy())
+        np.testing.assert_allclose(sim["tf_meas"], v["x"][tf_rows], atol=1e-4)  # measurements of the truth's x
+        np.testing.assert_allclose(sim["hw_meas"], v["x"][hw_rows] + v["hw_offset"], atol=1e-4)
+        assert sim["y"].shape == obs["y"].shape and not np.allclose(sim["y"], obs["y"])
+    assert not np.allclose(sims[0]["y"], sims[1]["y"])
 
 
-def test_recovery_handles_two_dimensional_and_obs_parameters():
-    from forecast.validation.recovery import coverage_of, truth_from_reference
+def test_recovery_truths_labels_and_coverage_summary():
+    from forecast.validation.recovery import element_labels, summarise_groups, truths_from
 
     rng = np.random.default_rng(0)
-    ref = {
-        "draws": {"walk": rng.normal(size=(2, 50, 3, 4)), "x": rng.normal(size=(2, 50, 7)),
-                  "floor": rng.uniform(size=(2, 50, 3))},
-        "dims": {"walk": ["chain", "draw", "benchmark", "year_bin"], "x": ["chain", "draw", "obs"],
-                 "floor": ["chain", "draw", "benchmark"]},
-        "coords": {"benchmark": ["a", "b", "c"], "domain": ["d"]},
-    }
-    truth = truth_from_reference(ref, 7, names=("walk", "x", "floor"))
-    assert len(truth["walk"]["value"]) == 12 and truth["walk"]["labels"] is None
-    assert truth["floor"]["labels"] == ["a", "b", "c"]
-    cov = coverage_of(ref, truth)  # the truth is one of the draws: inside the 90% interval or at its edge
-    assert len(cov["walk"]["in90"]) == 12 and len(cov["x"]["in90"]) == 7
-    np.testing.assert_allclose(cov["walk"]["truth"], ref["draws"]["walk"].reshape(100, -1)[7])
+    walk = rng.normal(size=(2, 50, 3, 4))
+    walk[:, :, :, 1] = 0.0  # anchor bins: constant, left out
+    post = xr.Dataset({"walk": (("chain", "draw", "benchmark", "year_bin"), walk),
+                       "floor": (("chain", "draw", "benchmark"), rng.uniform(size=(2, 50, 3)))},
+                      coords={"benchmark": ["a", "b", "c"], "year_bin": [2010, 2012, 2014, 2016]})
+    truth = truths_from(post, 57, ("walk", "floor", "absent"))
+    assert set(truth) == {"walk", "floor"} and len(truth["walk"]["keep"]) == 9
+    np.testing.assert_allclose(truth["walk"]["value"], walk.reshape(100, -1)[57][truth["walk"]["keep"]])
+    labels = {g: [element_labels(post[g])[k] for k in truth[g]["keep"]] for g in truth}
+    assert labels["walk"][:2] == ["a/2010", "a/2014"] and labels["floor"] == ["a", "b", "c"]
+    # 20 simulations: floor element 'c' never covered -> the group fails its 90% band; walk covers nominally
+    hits = [{"walk": {"in50": [i % 2 == 0] * 9, "in90": [i % 10 != 0] * 9, "rank": [0.5] * 9},
+             "floor": {"in50": [i % 2 == 0] * 3, "in90": [True, True, False], "rank": [0.5] * 3}}
+            for i in range(20)]
+    table = summarise_groups([{"hits": h} for h in hits], labels)
+    assert table["walk"]["passes"] and table["walk"]["coverage90"] == pytest.approx(0.9)
+    assert not table["floor"]["passes"] and table["floor"]["worst_element"] == {"label": "c", "coverage90": 0.0}
+    assert table["floor"]["n_sims"] == 20 and table["floor"]["trials"] == 60

@@ -178,50 +178,46 @@ def test_binomial_band():
     assert lo < 0.9 < hi and 0.7 <= lo and hi <= 1.0
 
 
-def test_simulate_keeps_shape_and_is_reproducible():
-    from forecast.data.load import default_data_paths, load_notable, load_prices, load_results
-    from forecast.prepare import prepare_data
+def test_recovery_simulation_keeps_berkson_constants_and_redraws_measurements():
+    """v1 (berkson): reported training FLOP is a constant of the graph; burden of matched pairs is observed."""
+    import pymc as pm
 
-    paths = default_data_paths()
-    if not paths.results.is_file():
-        pytest.skip("data/results.csv is absent")
-    r = load_results(paths.results)
-    n, p = load_notable(paths.notable), load_prices(paths.prices)
-    r["_row"] = np.arange(len(r))
+    from forecast.model import build_model, prepare_data
+    from forecast.validation.fastfit import observed_as_data
+    from tests.synthetic import synthetic_tables
+
+    r, n, p = synthetic_tables()
     spec = load_spec(None, {"model": {"compute_measure": "both"}})
     data = prepare_data(r, n, p, spec)
-    nb, nd = len(data.series), len(data.domains)
-    truth = {
-        "alpha": {"value": [-2.0] * nb, "labels": list(data.series)},
-        "beta": {"value": [-0.2] * nd, "labels": list(data.domains)},
-        "gamma": {"value": [-0.1] * nd, "labels": list(data.domains)},
-        "sigma": {"value": [0.3] * nd, "labels": list(data.domains)},
-        "nu": {"value": [6.0], "labels": None},
-        "hw_offset": {"value": [0.4], "labels": None},
-        "hw_sigma": {"value": [0.8], "labels": None},
-    }
-    sim1, info = recovery.simulate(r, data.obs, truth, spec, np.random.default_rng(policy.child_seed(1, "x")))
-    sim2, _ = recovery.simulate(r, data.obs, truth, spec, np.random.default_rng(policy.child_seed(1, "x")))
-    pd.testing.assert_frame_equal(sim1, sim2)
-    d2 = prepare_data(sim1, n, p, spec)
-    assert d2.series == data.series and d2.n_obs == data.n_obs
-    np.testing.assert_array_equal(d2.obs["year"], data.obs["year"])
-    assert not np.allclose(d2.obs["error"], data.obs["error"])
-    untouched = ~r.index.isin(data.obs["_row"])
-    pd.testing.assert_frame_equal(sim1[untouched], r[untouched])
-    assert info["n_latent"] > 0 and info["n_pairs"] > 0
+    model, names = observed_as_data(build_model(data, spec))
+    assert {"y", "hw_pairs"} <= set(names) and "tf_meas" not in names
+    truth = pm.sample_prior_predictive(draws=2, model=model, random_seed=1,
+                                       compile_kwargs={"mode": "FAST_COMPILE"})["prior"].to_dataset()
+    truth["sigma"] = truth["sigma"] * 0 + 1e-7
+    truth["hw_sigma"] = truth["hw_sigma"] * 0 + 1e-7
+    sims = recovery.simulate_observed(model, names, truth, [0, 1], seed=4)
+    obs = data.obs
+    tf = np.isfinite(obs["x_tf"].to_numpy())
+    for k, sim in enumerate(sims):
+        offset = float(truth["hw_offset"].values[0, k])
+        # x: the real training FLOP where reported (constants), else burden - offset (+ hw_sigma z_x ~ 0)
+        x = np.where(tf, obs["x_tf"].to_numpy(), obs["x_hw"].to_numpy() - offset)
+        pairs = tf & np.isfinite(obs["x_hw"].to_numpy())
+        np.testing.assert_allclose(sim["hw_pairs"], x[pairs] + offset, atol=1e-4)
+        si, di = obs["series_idx"].to_numpy(), obs["domain_idx"].to_numpy()
+        mu = (truth["alpha"].values[0, k][si] + truth["beta"].values[0, k][di] * x
+              + truth["gamma"].values[0, k][di] * obs["t"].to_numpy())
+        np.testing.assert_allclose(sim["y"], mu, atol=1e-4)
+        assert not np.allclose(sim["hw_pairs"], obs.loc[pairs, "x_hw"])
 
 
-def test_coverage_of_aligns_labels():
-    fitres = {
-        "draws": {"beta": np.stack([np.random.default_rng(0).normal([0, 10], 1, size=(1000, 2))])},
-        "dims": {"beta": ["chain", "draw", "domain"]},
-        "coords": {"domain": ["d1", "d2"]},
-    }
-    cov = recovery.coverage_of(fitres, {"beta": {"value": [10.0, 0.0], "labels": ["d2", "d1"]}})
-    assert cov["beta"]["in90"] == [True, True]
-    cov = recovery.coverage_of(fitres, {"beta": {"value": [0.0, 10.0], "labels": ["d2", "d1"]}})
-    assert cov["beta"]["in90"] == [False, False]
+def test_recovery_refuses_bad_counts():
+    from forecast.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="chunks"):
+        recovery.run_compiled_recovery(load_spec(None), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
+                                       executor=None, groups=("beta",), label="recovery", n_sims=2, draws=10,
+                                       tune=10, chains=1, chunks=0)
 
 
 # ----------------------------------------------------------------------------- links, sensitivity
@@ -338,7 +334,14 @@ def _fake_json() -> dict:
 
 def test_markdown_figures_and_atomic_json(tmp_path):
     data = _fake_json()
+    grp = data["recovery"]["groups"]["beta"]
+    data["recovery_v2"] = {**data["recovery"], "spec": "v2", "groups": {"floor": grp}, "failing_groups": ["floor"],
+                           "model_compiles": 3, "wall_clock_s": 600.0}
     md = validation_markdown(data)
+    v2 = md.split("version-2 options (spec 'v2')")[1]
+    assert md.index("### Parameter recovery\n") < md.index("version-2 options")
+    assert "Groups outside a band: floor (by chance alone up to ~0.1 of 1 groups" in v2
+    assert "compiled 3 times" in v2 and "| floor |" in v2
     for text in (
         "Parameter recovery",
         "**outside**",
@@ -350,7 +353,8 @@ def test_markdown_figures_and_atomic_json(tmp_path):
         assert text in md
     assert "No validation results" in validation_markdown({})
     paths = validation_figures(data, tmp_path / "fig")
-    assert len(paths) == 2 and all(p.stat().st_size > 0 for p in paths)
+    assert len(paths) == 3 and all(p.stat().st_size > 0 for p in paths)
+    assert {p.name for p in paths} >= {"validation_recovery_coverage.png", "validation_recovery_v2_coverage.png"}
     out = tmp_path / "r" / "validation.json"
     write_validation_json(out, {"recovery": data["recovery"], "x": np.float64(np.nan)})
     write_validation_json(out, {"links": data["links"]})
@@ -392,6 +396,17 @@ def test_cli_registers_validate():
     assert callable(a.handler)
     with pytest.raises(SystemExit):
         p.parse_args(["validate", "nonsense"])
+
+
+def test_cli_recovery_v2_needs_a_version_2_spec(tmp_path, capsys):
+    from forecast.cli import main
+    from forecast.data.load import default_data_paths
+
+    if not default_data_paths().results.is_file():
+        pytest.skip("data/results.csv is absent")
+    out = tmp_path / "v.json"
+    assert main(["validate", "recovery_v2", "--v2-spec", "none", "--out", str(out)]) == 2
+    assert "needs a version-2 spec" in capsys.readouterr().err and not out.exists()
 
 
 def test_wall_summary_reads_the_forecast_wall_table_and_keeps_never():

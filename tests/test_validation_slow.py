@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -69,3 +71,21 @@ def test_recovery_backtest_links_run_end_to_end(tables, spec):
     for m in ("hierarchical", "per_benchmark_ols", "pooled_ols"):
         assert np.isfinite(pc["common"][m]["mean_lpd"]) and pc["common"][m]["n"] == pc["common_rows"]
     assert set(lk["table"]) == {"logit", "log", "identity"} and lk["table"][lk["best"]]["elpd_diff"] == 0.0
+
+
+def test_recovery_v2_real_size_passes(tables):
+    """``forecast validate recovery_v2`` at its real size (~25 min on 2 busy cores).
+
+    No group under-covers at 90%, and no more groups fall outside a band than chance alone explains
+    (12 groups x 2 levels of 95% bands: ~1.2 expected under exact calibration).
+    """
+    from forecast.validation.recovery_v2 import V2_GROUPS, run_recovery_v2
+
+    r, n, p = tables
+    with parallel.executor(workers=2) as ex:
+        rec = run_recovery_v2(load_spec("models/v2.toml"), r, n, p, executor=ex, n_sims=50, chunks=2)
+    assert set(rec["groups"]) == set(V2_GROUPS)
+    assert rec["model_compiles"] == 3 and rec["n_sims"] == 50
+    table = {g: (v["coverage50"], v["coverage90"]) for g, v in rec["groups"].items()}
+    assert all(v["coverage90"] >= v["band90_per_sim"][0] for v in rec["groups"].values()), table
+    assert len(rec["failing_groups"]) <= math.ceil(rec["expected_flags"]), table

@@ -4,7 +4,10 @@
 with the baselines), ``holdout`` (the untouched post-2020-08-31 results), ``sold`` (pseudo-wall crossing
 years and the frontier compute/cost checks when built), ``bridge`` (Thompson's method on his points, then
 the project's changes one at a time) and ``sbc`` (simulation-based calibration, compiled once).
-``legacy`` runs the earlier four: ``recovery``, ``backtest``, ``links``, ``sensitivity``.
+``legacy`` runs the earlier four: ``recovery``, ``backtest``, ``links``, ``sensitivity``. ``recovery`` checks
+the version-1 model of ``--spec`` (section ``recovery``) and the version-2 options of ``--v2-spec``
+(default ``models/v2.toml``; section ``recovery_v2``, beside it in the same file); ``recovery_v2`` runs
+the second alone. A ``--spec`` with floors is a version-2 spec: its recovery goes to ``recovery_v2``.
 
 Fits run in parallel through Dask: a local cluster of ``--workers`` processes (1 thread each) by
 default, ``--scheduler ADDRESS`` for an existing cluster, ``--serial`` for none. Results are merged
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 from forecast.cli import output_file, positive_int
 
 CHECKS = ("recovery", "backtest", "links", "sensitivity")
+RECOVERY_V2 = "recovery_v2"
 EVALUATION = ("nested", "holdout", "sold", "bridge", "sbc")
 
 
@@ -39,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("check", choices=(*CHECKS, *EVALUATION, "all", "legacy", "frontier"),
+    p.add_argument("check", choices=(*CHECKS, RECOVERY_V2, *EVALUATION, "all", "legacy", "frontier"),
                    help="which check ('all': the evaluation; 'legacy': recovery, backtest, links, sensitivity; "
                         "'frontier': rolling-origin frontier check and the cost calibration)")
     p.add_argument("--frontier-cutoffs", type=int, nargs="+", default=[2018, 2020, 2022],
@@ -51,6 +55,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=positive_int, default=None, help="local Dask worker processes (default: CPUs)")
     p.add_argument("--serial", action="store_true", help="no Dask: run the fits one after another")
     p.add_argument("--sims", type=positive_int, default=20, help="recovery simulations (default 20)")
+    p.add_argument("--v2-sims", type=positive_int, default=50,
+                   help="version-2 recovery simulations (default 50: enough for a 90%% band of 0.82-0.98)")
+    p.add_argument("--v2-spec", default="models/v2.toml",
+                   help="spec of the version-2 recovery run by 'recovery' (default models/v2.toml; 'none': skip)")
     p.add_argument("--draws", type=positive_int, default=500, help="draws per chain (default 500)")
     p.add_argument("--tune", type=positive_int, default=None, help="tuning steps per chain (default: = draws)")
     p.add_argument("--chains", type=positive_int, default=2, help="chains per fit (default 2, run sequentially)")
@@ -75,7 +83,7 @@ def handle(args: argparse.Namespace) -> int:
     from forecast.validation.parallel import executor
     from forecast.validation.recovery import run_recovery
     from forecast.validation.recovery_v2 import run_recovery_v2
-    from forecast.validation.run_eval import EvaluationState, run_evaluation_check
+    from forecast.validation.run_eval import EvaluationState, _workers, run_evaluation_check
     from forecast.validation.sensitivity import run_sensitivity
 
     output_file(Path(args.out) if args.out else None, "--out")
@@ -89,7 +97,17 @@ def handle(args: argparse.Namespace) -> int:
     digest = data_hash(paths.results, paths.notable, paths.prices)
     out = Path(args.out) if args.out else Path("reports") / spec.model.name / "validation.json"
     groups = {"all": EVALUATION, "legacy": CHECKS}
-    checks = groups.get(args.check, (args.check,))
+    checks = list(groups.get(args.check, (args.check,)))
+    v2_spec = spec if spec.model.floors else (None if args.v2_spec.lower() == "none" else load_spec(args.v2_spec))
+    if "recovery" in checks:
+        i = checks.index("recovery")
+        if spec.model.floors:
+            checks[i] = RECOVERY_V2
+        elif v2_spec is not None:
+            checks.insert(i + 1, RECOVERY_V2)
+    if RECOVERY_V2 in checks and v2_spec is None:
+        print("recovery_v2 needs a version-2 spec: --v2-spec is 'none' and --spec has no floors", file=sys.stderr)
+        return 2
     kw = {"draws": args.draws, "tune": args.tune or args.draws, "chains": args.chains}
 
     def log(msg: str) -> None:
@@ -102,16 +120,21 @@ def handle(args: argparse.Namespace) -> int:
     state = EvaluationState(spec=spec, out=out)
     t_all = time.perf_counter()
     with executor(args.scheduler, args.workers, args.serial) as ex:
+        n_chunks = _workers(ex)  # recovery: one compile per worker
         for check in checks:
             t0 = time.perf_counter()
             if check in EVALUATION:
                 ekw = {"draws": args.eval_draws, "tune": args.eval_draws, "chains": args.chains}
                 sections[check] = run_evaluation_check(check, state, args, results, notable, prices, ex, log, ekw)
             elif check == "recovery":
-                # version-2 specs (floors, measurement, dynamics) have their own generative process
-                recover = run_recovery_v2 if spec.model.floors else run_recovery
-                sections[check] = recover(
-                    spec, results, notable, prices, executor=ex, n_sims=args.sims, log=log, **kw
+                sections[check] = run_recovery(
+                    spec, results, notable, prices, executor=ex, n_sims=args.sims, chunks=n_chunks, log=log, **kw
+                )
+            elif check == RECOVERY_V2:
+                assert v2_spec is not None
+                sections[check] = run_recovery_v2(
+                    v2_spec, results, notable, prices, executor=ex, n_sims=args.v2_sims, chunks=n_chunks, log=log,
+                    **kw
                 )
             elif check == "backtest":
                 sections[check] = run_backtest(

@@ -18,7 +18,7 @@ import numpy as np
 from forecast.atomic import atomic_write_text
 
 VALIDATION_FILE = "validation.json"
-SECTIONS = ("nested", "holdout", "sold", "sbc", "recovery", "backtest", "links", "sensitivity")
+SECTIONS = ("nested", "holdout", "sold", "sbc", "recovery", "recovery_v2", "backtest", "links", "sensitivity")
 """Sections of the Validation part of the report, in order (``bridge`` has its own section)."""
 
 
@@ -72,16 +72,28 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _recovery_md(rec: dict[str, Any]) -> list[str]:
+def _recovery_md(rec: dict[str, Any], title: str = "Parameter recovery") -> list[str]:
+    from forecast.validation.recovery import expected_flags
+
     s = rec.get("sampler", {})
+    compiles = (f" The model was compiled {rec['model_compiles']} times; {rec['wall_clock_s']:.0f} s in all."
+                if "model_compiles" in rec else "")
+    rhats = [p["convergence"]["max_rhat"] for p in rec.get("per_sim", []) if "max_rhat" in p.get("convergence", {})]
+    if rhats:
+        compiles += (f" Worst split R-hat per fit: median {np.median(rhats):.3f}, "
+                     f"{sum(r <= 1.05 for r in rhats)} of {len(rhats)} at or below 1.05.")
+    failing = rec.get("failing_groups")
+    verdict = ("" if failing is None else " Groups outside a band: " + (", ".join(failing) if failing else "none")
+               + f" (by chance alone up to ~{expected_flags(len(rec['groups'])):.1f} of {len(rec['groups'])} "
+               "groups would be).")
     out = [
-        "### Parameter recovery",
+        f"### {title}",
         "",
         f"{rec['n_sims']} simulated data sets shaped like the real data ({rec['shape']['rows']} results); "
         f"truths: {rec.get('truth_source', '')}. Fits: {s.get('chains')} chains x {s.get('draws')} draws "
         f"({s.get('sampler')}); {rec.get('n_converged')} of {rec['n_sims']} passed every convergence check, "
         f"{rec.get('total_divergences')} divergences in total. Band: central 95% binomial range of the "
-        f"coverage under nominal coverage, n = simulations.",
+        f"coverage under nominal coverage, n = simulations.{verdict}{compiles}",
         "",
     ]
     rows = []
@@ -283,6 +295,9 @@ def validation_markdown(data: dict[str, Any]) -> str:
         "sold": render.sold_md,
         "sbc": render.sbc_md,
         "recovery": _recovery_md,
+        "recovery_v2": lambda rec: _recovery_md(
+            rec, f"Parameter recovery: version-2 options (spec '{rec.get('spec', 'v2')}')"
+        ),
         "backtest": _backtest_md,
         "links": _links_md,
         "sensitivity": _sensitivity_md,
@@ -306,8 +321,10 @@ def validation_figures(data: dict[str, Any], out_dir: str | Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
-    rec = data.get("recovery")
-    if rec and rec.get("groups"):
+    for section in ("recovery", "recovery_v2"):
+        rec = data.get(section)
+        if not (rec and rec.get("groups")):
+            continue
         groups = list(rec["groups"])
         fig, axes = plt.subplots(1, 2, figsize=(10, 0.35 * len(groups) + 1.5), sharey=True)
         for ax, level, key, band in (
@@ -321,10 +338,10 @@ def validation_figures(data: dict[str, Any], out_dir: str | Path) -> list[Path]:
             ax.plot([rec["groups"][g][key] for g in groups], ys, "o", color="C0")
             ax.axvline(level, color="k", lw=1, ls="--")
             ax.set_xlim(0, 1)
-            ax.set_title(f"{level:.0%} intervals: coverage over {rec['n_sims']} simulations")
+            ax.set_title(f"{section}: {level:.0%} intervals, {rec['n_sims']} simulations")
             ax.set_yticks(ys, groups)
         fig.tight_layout()
-        p = out_dir / "validation_recovery_coverage.png"
+        p = out_dir / f"validation_{section}_coverage.png"
         fig.savefig(p, dpi=110)
         plt.close(fig)
         paths.append(p)
