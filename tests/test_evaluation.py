@@ -30,10 +30,19 @@ def test_error_scale_lpd_is_a_density_of_the_error():
     np.testing.assert_allclose(block["pit"], stats.norm.cdf(np.log(err), mu, s), atol=0.03)
 
 
-def test_error_scale_scores_stay_finite_when_the_log_link_overflows():
-    samples = np.array([[0.0], [1.0], [800.0]])  # exp(800) overflows
+def test_error_scale_samples_outside_zero_one_are_censored_at_the_bounds():
+    # exp(800) overflows; exp(1) = 2.7 is no error rate: both are read as error 1, the worst possible
+    samples = np.array([[0.0], [1.0], [800.0]])
     block = scoring.error_scale_block(samples, np.array([-1.0]), np.array([0.5]), "log")
-    assert np.isfinite(block["crps"]).all() and block["crps"][0] > 1e5
+    clipped = np.array([[1.0], [1.0], [1.0]])
+    same = scoring.error_scale_block(np.log(clipped), np.array([-1.0]), np.array([0.5]), "log")
+    assert np.isfinite(block["crps"]).all()
+    np.testing.assert_allclose(block["crps"], same["crps"])
+    # an identity-link draw below 0 counts as error 0; the log score is not clipped
+    low = scoring.error_scale_block(np.array([[-3.0], [0.2]]), np.array([-1.0]), np.array([0.5]), "identity")
+    ref = scoring.error_scale_block(np.array([[0.0], [0.2]]), np.array([-1.0]), np.array([0.5]), "identity")
+    np.testing.assert_allclose(low["crps"], ref["crps"])
+    assert block["lpd"][0] == pytest.approx(-1.0 + float(np.log(1 / 0.5)))
 
 
 def test_horizon_counts_whole_years_after_the_cutoff():
@@ -83,10 +92,11 @@ def test_sbc_refuses_too_few_draws_for_its_ranks():
 
 # ----------------------------------------------------------------------------- baselines
 def _series_rows(n: int, seed: int, form: str = "poly", year: bool = False) -> pd.DataFrame:
+    """Synthetic results of one series; errors stay inside (0, 1), as the scoring assumes."""
     rng = np.random.default_rng(seed)
     x_hw = rng.uniform(-2, 3, n)
     t = rng.uniform(-4, 2, n)
-    y = -1.0 - 0.3 * x_hw + (-0.2 * t if year else 0.0) + rng.normal(0, 0.05, n)
+    y = -1.5 - 0.3 * x_hw + (-0.2 * t if year else 0.0) + rng.normal(0, 0.05, n)
     err = np.exp(y) if form == "poly" else np.clip(0.3 + 0.03 * y, 0.01, 0.99)
     return pd.DataFrame(
         {"series": "s/x", "domain": "d", "x_hw": x_hw, "x_tf": np.nan, "t": t, "error": err, "year": t + 2017.0}

@@ -22,19 +22,20 @@ from forecast.prepare import link_inverse, link_log_jacobian
 from forecast.validation.backtest import score_block, summarise_scores
 
 PIT_BINS = 10
-SAMPLE_BOUND = 1e6
-"""Error-scale predictive samples are clipped to +-this (an error rate lives in (0, 1))."""
+ERROR_RANGE = (0.0, 1.0)
+"""Error-scale predictive samples are clipped to the range an error rate can take.
+
+Every method is scored on outcomes in (0, 1); a log-link or identity-link draw outside that range
+(heavy-tailed extrapolations overflow ``exp``) is read as the nearest possible error (censoring), the
+same rule for the model and every baseline. Densities (log scores) are not clipped."""
 
 
 def error_scale_block(link_samples: np.ndarray, link_lpd: np.ndarray, error: np.ndarray, link: str) -> dict[str, Any]:
     """Pointwise scores on the error scale from link-scale samples and link-scale log densities."""
     with np.errstate(over="ignore"):
         samples = np.asarray(link_inverse(np.asarray(link_samples, dtype=float), link), dtype=float)
-    # the log link's heavy-tailed draws can overflow exp(): keep them enormous but finite, so CRPS stays
-    # defined and still charges the method for them
-    samples = np.clip(
-        np.nan_to_num(samples, nan=SAMPLE_BOUND, posinf=SAMPLE_BOUND, neginf=-SAMPLE_BOUND), -SAMPLE_BOUND, SAMPLE_BOUND
-    )
+    lo, hi = ERROR_RANGE
+    samples = np.clip(np.nan_to_num(samples, nan=hi, posinf=hi, neginf=lo), lo, hi)
     lpd = np.asarray(link_lpd, dtype=float) + link_log_jacobian(error, link)
     return score_block(samples, np.asarray(error, dtype=float), lpd)
 
