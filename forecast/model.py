@@ -51,10 +51,12 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from forecast.config import Spec, beta_from_range
+from forecast.errors import ConfigError
 from forecast.frontier import frontier_part
 from forecast.prepare import (  # noqa: F401 - re-exported: the model's public data API
     PRICE_KIND_ORDER,
     ModelData,
+    TrainingWeights,
     link_forward,
     link_inverse,
     link_log_jacobian,
@@ -191,7 +193,37 @@ def _floor_share(data: ModelData, spec: Spec) -> pt.TensorVariable:
     return pm.Beta("floor_share", alpha=ab[:, 0], beta=ab[:, 1], dims="benchmark")
 
 
-def build_model(data: ModelData, spec: Spec) -> pm.Model:
+def weights_unsupported(spec: Spec) -> str | None:
+    """Why :func:`build_model` cannot take :class:`TrainingWeights` for ``spec`` (``None`` when it can)."""
+    m = spec.model
+    extra = []
+    if m.floors:
+        extra.append("floors (floor-share priors depend on the training rows)")
+    if m.compute_measurement == "structural" and m.compute_measure == "both":
+        extra.append("structural compute measurement")
+    if m.dynamics == "random_walk":
+        extra.append("random-walk dynamics (year bins depend on the training rows)")
+    if bool(spec.raw.get("frontier", {}).get("enabled", False)):
+        extra.append("frontier parts")
+    return "; ".join(extra) or None
+
+
+def _observed(
+    dist: Any, name: str, weight: pt.TensorVariable | None, observed: np.ndarray, dims: str, **params: Any
+) -> None:
+    """``name ~ dist(**params)`` observed; with a 0/1 ``weight`` per row, the potential ``weight * logp``.
+
+    The weighted form keeps the variable's name (a potential: no predictive sampling from it); a row with
+    weight 0 contributes nothing, which is the model fitted without that row.
+    """
+    if weight is None:
+        dist(name, observed=observed, dims=dims, **params)
+        return
+    params.pop("shape", None)
+    pm.Potential(name, weight * pm.logp(dist.dist(**params), observed), dims=dims)
+
+
+def build_model(data: ModelData, spec: Spec, weights: TrainingWeights | None = None) -> pm.Model:
     """Build the PyMC model (pure: no sampling, no I/O).
 
     Parameters
@@ -200,6 +232,11 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
         Output of :func:`prepare_data`.
     spec
         The model spec (priors, link, likelihood, parameterisation).
+    weights
+        Optional training subset (:func:`forecast.prepare.training_weights`): every likelihood term is
+        then weighted per row and the data-derived constants are shared variables (``w_obs``,
+        ``w_frontier``, ``w_notable``, ``x_center``, ``t_center``, ``frontier_t_rel``) that a compiled model
+        swaps to fit another subset without recompiling. ``None`` (a normal fit): plain observed variables.
 
     Returns
     -------
@@ -207,6 +244,8 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
         With coords ``domain``, ``benchmark``, ``obs`` and the companion parts' coords.
     """
     m = spec.model
+    if weights is not None and (reason := weights_unsupported(spec)):
+        raise ConfigError(f"training weights are not implemented for: {reason}")
     obs = data.obs
     both = m.compute_measure == "both"
     hw_only = obs.index[both & (obs["measure"] == "hardware_burden")].to_numpy()
@@ -237,6 +276,7 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
         t = pm.Data("t", obs["t"].to_numpy(), dims="obs")
         x_obs = np.nan_to_num(obs["x"].to_numpy(), nan=0.0)
         pm.Data("benchmark_domain_idx", data.series_domain, dims="benchmark")
+        w_obs = None if weights is None else pm.Data("w_obs", weights.obs, dims="obs")
 
         # --- compute measures
         if m.compute_measurement == "structural" and both:
@@ -249,8 +289,10 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
             x_full = pt.set_subtensor(pt.as_tensor(x_obs)[hw_only], x_latent)
             x = pm.Deterministic("x", x_full, dims="obs")
             if len(pairs):
-                pm.Normal(
+                _observed(
+                    pm.Normal,
                     "hw_pairs",
+                    None if w_obs is None else w_obs[pairs],
                     mu=obs.loc[pairs, "x_tf"].to_numpy() + hw_offset,
                     sigma=hw_sigma,
                     observed=obs.loc[pairs, "x_hw"].to_numpy(),
@@ -280,8 +322,12 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
             share = _floor_share(data, spec)
             floor = pm.Deterministic("floor", pt.exp(alpha_local) * share, dims="benchmark")
             alpha_local = alpha_local + pt.log1p(-share)
-        x_center = pt.as_tensor(data.best["x_center"].to_numpy())
-        t_center = pt.as_tensor(data.best["t_center"].to_numpy())
+        if weights is None:
+            x_center = pt.as_tensor(data.best["x_center"].to_numpy())
+            t_center = pt.as_tensor(data.best["t_center"].to_numpy())
+        else:
+            x_center = pm.Data("x_center", weights.x_center, dims="benchmark")
+            t_center = pm.Data("t_center", weights.t_center, dims="benchmark")
 
         # --- slopes: shared mean + per-domain deviation
         if m.slope_correlation:
@@ -320,10 +366,10 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
         if m.likelihood == "student_t":
             p = spec.prior("nu")
             nu = pm.Deterministic("nu", 1.0 + pm.Gamma("nu_minus_one", alpha=p["alpha"], beta=p["beta"]))
-            pm.StudentT("y", nu=nu, mu=mu, sigma=sigma[domain_idx], observed=obs["y"].to_numpy(),
-                        dims="obs", shape=t.shape)
+            _observed(pm.StudentT, "y", w_obs, nu=nu, mu=mu, sigma=sigma[domain_idx],
+                      observed=obs["y"].to_numpy(), dims="obs", shape=t.shape)
         else:
-            pm.Normal("y", mu=mu, sigma=sigma[domain_idx], observed=obs["y"].to_numpy(),
+            _observed(pm.Normal, "y", w_obs, mu=mu, sigma=sigma[domain_idx], observed=obs["y"].to_numpy(),
                       dims="obs", shape=t.shape)
 
         # --- what users ask first: algorithmic progress in compute terms
@@ -332,14 +378,16 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
         pm.Deterministic("progress_decades_per_year_shared", mu_gamma / mu_beta)
         pm.Deterministic("years_per_10x_shared", mu_beta / mu_gamma)
 
-        _frontier_part(data, spec, floor)
-        _trend_part(data, spec)
+        _frontier_part(data, spec, floor, weights)
+        _trend_part(data, spec, weights)
         _price_part(data, spec)
         frontier_part(data.frontier_tables, spec)
     return model
 
 
-def _frontier_part(data: ModelData, spec: Spec, floor: pt.TensorVariable | None = None) -> None:
+def _frontier_part(
+    data: ModelData, spec: Spec, floor: pt.TensorVariable | None = None, weights: TrainingWeights | None = None
+) -> None:
     """Each series' best error improves linearly on the link scale; the rate is per domain.
 
     With floors, the best error's distance to the floor shrinks exponentially:
@@ -353,12 +401,17 @@ def _frontier_part(data: ModelData, spec: Spec, floor: pt.TensorVariable | None 
     if len(fr):
         # intercepts at each series' mean frontier year: decorrelates them from the rate
         si = fr["series_idx"].to_numpy()
-        t_rel = fr["t"].to_numpy() - fr.groupby("series_idx")["t"].transform("mean").to_numpy()
+        if weights is None:
+            t_rel = fr["t"].to_numpy() - fr.groupby("series_idx")["t"].transform("mean").to_numpy()
+        else:
+            t_rel = pm.Data("frontier_t_rel", weights.frontier_t_rel, dims="frontier_obs")
         mu = a[si] + rate[fr["domain_idx"].to_numpy()] * t_rel
         if floor is not None:
             mu = pt.logaddexp(pt.log(floor)[si], mu)
-        pm.Normal(
+        _observed(
+            pm.Normal,
             "frontier_y",
+            None if weights is None else pm.Data("w_frontier", weights.frontier, dims="frontier_obs"),
             mu=mu,
             sigma=s,
             observed=fr["y"].to_numpy(),
@@ -366,7 +419,7 @@ def _frontier_part(data: ModelData, spec: Spec, floor: pt.TensorVariable | None 
         )
 
 
-def _trend_part(data: ModelData, spec: Spec) -> None:
+def _trend_part(data: ModelData, spec: Spec, weights: TrainingWeights | None = None) -> None:
     """Compute of notable models per domain: x = kappa_d + lambda_d * t + eta."""
     nm = data.notable
     kappa = _normal("trend_intercept", spec, dims="domain")
@@ -374,8 +427,10 @@ def _trend_part(data: ModelData, spec: Spec) -> None:
     s = _half_normal("trend_sigma", spec)
     if len(nm):
         di = nm["domain_idx"].to_numpy()
-        pm.Normal("notable_x", mu=kappa[di] + lam[di] * nm["t"].to_numpy(), sigma=s,
-                  observed=nm["x"].to_numpy(), dims="notable_obs")
+        _observed(pm.Normal, "notable_x",
+                  None if weights is None else pm.Data("w_notable", weights.notable, dims="notable_obs"),
+                  mu=kappa[di] + lam[di] * nm["t"].to_numpy(), sigma=s, observed=nm["x"].to_numpy(),
+                  dims="notable_obs")
 
 
 def _price_part(data: ModelData, spec: Spec) -> None:
