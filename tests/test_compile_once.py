@@ -154,3 +154,47 @@ def test_tasks_group_by_structure_and_fill_workers(tables: tuple[pd.DataFrame, .
     one = compile_once_tasks(spec, r, n, p, fits=later, draws=10, tune=10, chains=2, var_names=["beta"])
     two = compile_once_tasks(spec, r, n, p, fits=later, draws=10, tune=10, chains=2, var_names=["beta"], min_tasks=2)
     assert len(one) == 1 and len(two) == 2
+
+
+MAIN_PARAMETERS = (
+    "mu_beta",
+    "mu_gamma",
+    "alpha",
+    "beta",
+    "gamma",
+    "sigma",
+    "tau_alpha",
+    "trend_slope",
+    "frontier_rate",
+)
+
+
+@pytest.mark.slow
+def test_compile_once_fit_matches_the_plain_fit(tables: tuple[pd.DataFrame, ...]) -> None:
+    """The fit at 2018 of a model compiled on the data to 2020 = the plain fit of the data to 2018 (MC error)."""
+    import arviz as az
+
+    from forecast.validation.fastfit import lean_fit_extract, lean_fit_origins
+    from forecast.validation.origins import origin_payload
+
+    r, n, p = tables
+    spec = load_spec("models/default.toml")
+    kw = {"draws": 500, "tune": 500, "chains": 2}
+    [task] = compile_once_tasks(
+        spec, r, n, p, fits=[("o2018", 2018.0, 11), ("o2020", 2020.0, 12)], var_names=MAIN_PARAMETERS, **kw
+    )
+    once = lean_fit_origins(task)[0]
+    plain = lean_fit_extract(
+        origin_payload(spec, r.drop(columns=ROW_ID), n, p, cutoff=2018.0, label="plain", seed=13, **kw)
+        | {"var_names": list(MAIN_PARAMETERS)}
+    )
+    assert once["compile"]["shared_by_fits"] == 2 and once["coords"] == plain["coords"]
+    assert once["n_obs"] == plain["n_obs"]
+    for name in MAIN_PARAMETERS:
+        a, b = once["draws"][name], plain["draws"][name]
+        assert a.shape[2:] == b.shape[2:], name
+        flat = [x.reshape(x.shape[0], x.shape[1], -1) for x in (a, b)]
+        for j in range(flat[0].shape[2]):
+            se = [float(x[:, :, j].std() / np.sqrt(az.ess(x[:, :, j]))) for x in flat]
+            diff = abs(float(flat[0][:, :, j].mean() - flat[1][:, :, j].mean()))
+            assert diff <= 4.0 * np.hypot(*se) + 1e-9, f"{name}[{j}]: {diff:.4f} vs MC error {np.hypot(*se):.4f}"
