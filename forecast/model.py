@@ -75,6 +75,23 @@ def _half_normal(name: str, spec: Spec, **kwargs: Any) -> pt.TensorVariable:
     return pm.HalfNormal(name, sigma=spec.prior(name)["sigma"], **kwargs)
 
 
+def _zero_sum(name: str) -> pt.TensorVariable:
+    """Standard zero-sum normal offsets per domain.
+
+    In a model with training weights (``w_domain`` among its variables: 1 = the training subset has the
+    domain) the offsets are ``raw - w * mean of raw over the training domains`` with ``raw ~ Normal(0, 1)``:
+    over the training domains exactly ``ZeroSumNormal(1)`` (which is iid normals minus their mean), the
+    others prior-only, and the mean itself a free direction no likelihood term sees (``N(0, 1/k)``). One
+    compiled model then serves training subsets that cover different sets of domains.
+    """
+    model = pm.modelcontext(None)
+    if "w_domain" not in model.named_vars:
+        return pm.ZeroSumNormal(name, sigma=1.0, dims="domain")
+    w = model["w_domain"]
+    raw = pm.Normal(f"{name}_raw", 0.0, 1.0, dims="domain")
+    return pm.Deterministic(name, raw - w * (w * raw).sum() / w.sum(), dims="domain")
+
+
 def _pooled(name: str, spec: Spec, correlated: pt.TensorVariable | None = None) -> pt.TensorVariable:
     """``mu + tau * z`` per domain (non-centred), or the given correlated offsets."""
     mu = _normal(f"mu_{name}", spec)
@@ -82,7 +99,7 @@ def _pooled(name: str, spec: Spec, correlated: pt.TensorVariable | None = None) 
     if correlated is not None:
         z = correlated
     elif spec.model.pooling == "zerosum":
-        z = pm.ZeroSumNormal(f"z_{name}", sigma=1.0, dims="domain")
+        z = _zero_sum(f"z_{name}")
     else:
         z = pm.Normal(f"z_{name}", 0.0, 1.0, dims="domain")
     return pm.Deterministic(name, mu + tau * z, dims="domain")
@@ -117,7 +134,7 @@ def _negative_pooled(spec: Spec) -> tuple[pt.TensorVariable, pt.TensorVariable]:
     mu = _normal("mu_log_beta", spec)
     tau = _half_normal("tau_log_beta", spec)
     if spec.model.pooling == "zerosum":
-        z = pm.ZeroSumNormal("z_log_beta", sigma=1.0, dims="domain")
+        z = _zero_sum("z_log_beta")
     else:
         z = pm.Normal("z_log_beta", 0.0, 1.0, dims="domain")
     beta = pm.Deterministic("beta", -pt.exp(mu + tau * z), dims="domain")
@@ -235,8 +252,9 @@ def build_model(data: ModelData, spec: Spec, weights: TrainingWeights | None = N
     weights
         Optional training subset (:func:`forecast.prepare.training_weights`): every likelihood term is
         then weighted per row and the data-derived constants are shared variables (``w_obs``,
-        ``w_frontier``, ``w_notable``, ``x_center``, ``t_center``, ``frontier_t_rel``) that a compiled model
-        swaps to fit another subset without recompiling. ``None`` (a normal fit): plain observed variables.
+        ``w_frontier``, ``w_notable``, ``w_domain``, ``x_center``, ``t_center``, ``frontier_t_rel``) that a
+        compiled model swaps to fit another subset without recompiling. ``None`` (a normal fit): plain
+        observed variables.
 
     Returns
     -------
@@ -277,6 +295,8 @@ def build_model(data: ModelData, spec: Spec, weights: TrainingWeights | None = N
         x_obs = np.nan_to_num(obs["x"].to_numpy(), nan=0.0)
         pm.Data("benchmark_domain_idx", data.series_domain, dims="benchmark")
         w_obs = None if weights is None else pm.Data("w_obs", weights.obs, dims="obs")
+        if weights is not None:
+            pm.Data("w_domain", weights.domain, dims="domain")  # read by _zero_sum
 
         # --- compute measures
         if m.compute_measurement == "structural" and both:

@@ -286,6 +286,7 @@ class TrainingWeights:
     obs: np.ndarray  # per result of ``full.obs``: 1 when ``sub`` fits it (y and the compute measurements)
     frontier: np.ndarray  # per frontier record of ``full``
     notable: np.ndarray  # per notable model of ``full``
+    domain: np.ndarray  # per domain of ``full``: 1 when ``sub`` has it (zero-sum offsets are over these)
     x_center: np.ndarray  # per benchmark of ``full``: ``sub``'s mean compute (``full``'s where ``sub`` has none)
     t_center: np.ndarray  # per benchmark of ``full``: ``sub``'s mean year
     frontier_t_rel: np.ndarray  # per frontier record: t minus the mean t of ``sub``'s records of its series
@@ -296,6 +297,7 @@ class TrainingWeights:
             "w_obs": self.obs,
             "w_frontier": self.frontier,
             "w_notable": self.notable,
+            "w_domain": self.domain,
             "x_center": self.x_center,
             "t_center": self.t_center,
             "frontier_t_rel": self.frontier_t_rel,
@@ -309,6 +311,7 @@ def all_rows(data: ModelData) -> TrainingWeights:
         obs=np.ones(len(data.obs)),
         frontier=np.ones(len(fr)),
         notable=np.ones(len(data.notable)),
+        domain=np.ones(len(data.domains)),
         x_center=data.best["x_center"].to_numpy(dtype=float),
         t_center=data.best["t_center"].to_numpy(dtype=float),
         frontier_t_rel=(fr["t"] - fr.groupby("series_idx")["t"].transform("mean")).to_numpy(dtype=float),
@@ -362,6 +365,7 @@ def training_weights(full: ModelData, sub: ModelData, cutoff: float) -> Training
         obs=w_obs.astype(float),
         frontier=w_fr.astype(float),
         notable=w_nm.astype(float),
+        domain=np.isin(np.array(full.domains), np.array(sub.domains)).astype(float),
         x_center=x_center,
         t_center=t_center,
         frontier_t_rel=t_rel,

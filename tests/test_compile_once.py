@@ -64,9 +64,19 @@ def _check_equivalent(tables: tuple[pd.DataFrame, ...], spec: Spec, c_sub: float
     ps = {k: v + 0.3 * rng.standard_normal(np.shape(v)) for k, v in ms.initial_point().items()}
     pw = {k: v + 0.3 * rng.standard_normal(np.shape(v)) for k, v in mw.initial_point().items()}
     pos = _positions(full, sub, mw, ms)
+    # zero-sum offsets: the weighted model's free ``<name>_raw`` at the subset's (zero-sum) values
+    zs = [rv.name for rv in ms.free_RVs if f"{rv.name}_raw" in mw.named_vars]
+    zfn = ms.compile_fn([ms[n] for n in zs], inputs=ms.value_vars, point_fn=True, on_unused_input="ignore")
+    zvals = dict(zip(zs, zfn(ps), strict=True)) if zs else {}
     orphan_mask: dict[str, np.ndarray] = {}  # entries of the full model's parameters the subset model lacks
     for rv in mw.free_RVs:
         name = mw.rvs_to_values[rv].name
+        if rv.name.removesuffix("_raw") in zvals:
+            val = np.array(pw[name], copy=True)
+            val[pos["domain"]] = zvals[rv.name.removesuffix("_raw")]
+            pw[name] = val
+            orphan_mask[rv.name] = ~np.isin(np.arange(len(val)), pos["domain"])
+            continue
         if rv.name not in ms.named_vars:
             orphan_mask[rv.name] = np.ones(np.shape(pw[name]), dtype=bool)
             continue
@@ -88,25 +98,25 @@ def _check_equivalent(tables: tuple[pd.DataFrame, ...], spec: Spec, c_sub: float
     for name in OBSERVED:
         if name in mw.named_vars:
             assert tw[name].sum() == pytest.approx(ts[name].sum() if name in ts else 0.0, rel=1e-9, abs=1e-9), name
-    # ... and the whole density differs only by the prior of the parameters the subset lacks.
+    # ... and the whole density differs only by the prior of the parameters the subset lacks and, per zero-sum
+    # vector, the density of its mean (0 here) over its k domains, N(0, 1/k), with the Jacobian 1/sqrt(k) of
+    # raw = z + mean: -log(2 pi) / 2.
     orphan = sum(float(tw[n][mask].sum()) for n, mask in orphan_mask.items())
     total_w, total_s = float(tw["__total"]), float(ts["__total"])
-    assert total_w - orphan == pytest.approx(total_s, rel=1e-10, abs=1e-8)
+    assert total_w - orphan == pytest.approx(total_s - 0.5 * np.log(2 * np.pi) * len(zs), rel=1e-10, abs=1e-8)
 
 
-def test_weighted_logp_is_subset_logp_same_domains(tables: tuple[pd.DataFrame, ...]) -> None:
-    """Zero-sum pooling (the default) on cutoffs whose data cover the same domains; new benchmarks are orphans."""
+def test_weighted_logp_is_subset_logp_zero_sum(tables: tuple[pd.DataFrame, ...]) -> None:
+    """The default (zero-sum pooling): the subset lacks domains, benchmarks and latent compute of later rows."""
     spec = _spec()
-    assert _data(tables, spec, 2018.0).domains == _data(tables, spec, 2020.0).domains
-    assert len(_data(tables, spec, 2018.0).series) < len(_data(tables, spec, 2020.0).series)
-    _check_equivalent(tables, spec, 2018.0, 2020.0)
-
-
-def test_weighted_logp_is_subset_logp_new_domains(tables: tuple[pd.DataFrame, ...]) -> None:
-    """Without zero-sum pooling, domains, benchmarks and latent compute without training rows are prior-only."""
-    spec = _spec(pooling="noncentered", noise="per_domain")
-    assert len(_data(tables, spec, 2016.0).domains) < len(_data(tables, spec, 2020.0).domains)
+    sub, full = _data(tables, spec, 2016.0), _data(tables, spec, 2020.0)
+    assert len(sub.domains) < len(full.domains) and len(sub.series) < len(full.series)
     _check_equivalent(tables, spec, 2016.0, 2020.0)
+
+
+def test_weighted_logp_is_subset_logp_noncentered(tables: tuple[pd.DataFrame, ...]) -> None:
+    """Without zero-sum pooling, the offsets of domains without training rows are plainly prior-only."""
+    _check_equivalent(tables, _spec(pooling="noncentered", noise="per_domain"), 2017.0, 2020.0)
 
 
 def test_weights_of_the_full_data_are_all_rows(tables: tuple[pd.DataFrame, ...]) -> None:
@@ -147,8 +157,8 @@ def test_tasks_group_by_structure_and_fill_workers(tables: tuple[pd.DataFrame, .
     spec = load_spec("models/default.toml")
     fits = [(f"o{c}", float(c), i) for i, c in enumerate((2015, 2016, 2017))]
     tasks = compile_once_tasks(spec, r, n, p, fits=fits, draws=10, tune=10, chains=2, var_names=["beta"])
-    # zero-sum pooling: 2015 and 2016 cover one domain, 2017 three: two structures
-    assert sorted([f["index"] for f in t["fits"]] for t in tasks) == [[0, 1], [2]]
+    # one structure although 2015 and 2016 cover one domain and 2017 three (zero-sum offsets are weighted too)
+    assert [[f["index"] for f in t["fits"]] for t in tasks] == [[0, 1, 2]]
     assert all(t["results"]["year"].max() <= max(f["cutoff"] for f in t["fits"]) for t in tasks)
     later = [(f"l{c}", float(c), i) for i, c in enumerate((2018, 2019, 2020))]
     one = compile_once_tasks(spec, r, n, p, fits=later, draws=10, tune=10, chains=2, var_names=["beta"])

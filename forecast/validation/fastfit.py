@@ -233,29 +233,18 @@ def compile_once_tasks(
 ) -> list[dict[str, Any]]:
     """Tasks of :func:`lean_fit_origins` for fits of one spec at several cutoffs ``(label, cutoff, seed)``.
 
-    One task per model structure (zero-sum pooling: per set of domains the cutoff's data cover), split
-    further into interleaved chunks while there are fewer than ``min_tasks`` tasks (each chunk compiles
-    once; chunks run in parallel on idle workers). Each task's tables are cut at its latest cutoff; each
-    fit sees what was published at or before its own cutoff. ``fits[i]["index"]`` is the fit's position
-    in ``fits``.
+    One task per spec (one model structure), split further into interleaved chunks while there are fewer
+    than ``min_tasks`` tasks (each chunk compiles once; chunks run in parallel on idle workers). Each
+    task's tables are cut at its latest cutoff; each fit sees what was published at or before its own
+    cutoff. ``fits[i]["index"]`` is the fit's position in ``fits``.
     """
     from forecast.model import weights_unsupported
-    from forecast.prepare import prepare_data
-    from forecast.validation.origins import training_tables
 
     if not fits:
         return []
     s = par.validation_spec(spec, seed=int(fits[0][2]), draws=draws, tune=tune, chains=chains, overrides=overrides)
-    groups: dict[Any, list[int]] = {}
-    for j, (_, c, _) in enumerate(fits):
-        if weights_unsupported(s):
-            key: Any = j  # no weighted form: every fit compiles its own model anyway
-        elif s.model.pooling == "zerosum":
-            key = prepare_data(*training_tables(results, notable, float(c)), prices, s).domains
-        else:
-            key = ()
-        groups.setdefault(key, []).append(j)
-    chunks = list(groups.values())
+    # no weighted form: every fit compiles its own model
+    chunks = [[j] for j in range(len(fits))] if weights_unsupported(s) else [list(range(len(fits)))]
     while len(chunks) < min_tasks and any(len(g) > 1 for g in chunks):
         big = max(chunks, key=len)
         chunks.remove(big)
@@ -320,8 +309,7 @@ def lean_fit_origins(payload: dict[str, Any]) -> list[dict[str, Any]]:
     The model is built on the data of the latest cutoff with 0/1 training weights on every likelihood row
     and its data-derived constants as shared variables (:func:`forecast.model.build_model`,
     :func:`forecast.prepare.training_weights`); each fit swaps in its cutoff's weights and constants
-    (``CompiledModel.with_data``). With zero-sum pooling over domains, cutoffs whose data cover different
-    domains need different structures (one compile each). Specs whose options have no weighted form
+    (``CompiledModel.with_data``). Specs whose options have no weighted form
     (:func:`forecast.model.weights_unsupported`) compile per cutoff, and their results say why.
 
     Returns
@@ -359,37 +347,33 @@ def lean_fit_origins(payload: dict[str, Any]) -> list[dict[str, Any]]:
     subs = [
         prepare_data(*training_tables(results, payload["notable"], f["cutoff"]), payload["prices"], spec) for f in fits
     ]
-    groups: dict[tuple[str, ...], list[int]] = {}
-    for i, sub in enumerate(subs):
-        groups.setdefault(sub.domains if spec.model.pooling == "zerosum" else (), []).append(i)
-    out_by: dict[int, dict[str, Any]] = {}
-    for members in groups.values():
-        top = max(members, key=lambda i: fits[i]["cutoff"])
-        full = subs[top]
-        t_c = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            logging.getLogger("pymc").setLevel(logging.ERROR)
-            compiled = nutpie.compile_pymc_model(build_model(full, spec, all_rows(full)), freeze_model=False)
-        t_compile = time.perf_counter() - t_c
-        for k, i in enumerate(members):
-            t_f = time.perf_counter()
-            f, sub = fits[i], subs[i]
-            sub_model = build_model(sub, spec)  # names and dims of the subset's parameters (not compiled)
-            swapped = compiled.with_data(**training_weights(full, sub, f["cutoff"]).as_data())
-            trace, checks, attempts = _sample_with_refit(
-                swapped, spec, f["seed"], free_parameter_names(sub_model),
-                restrict=functools.partial(_restrict, full=full, sub=sub, sub_model=sub_model),
-            )
-            out_by[i] = _fit_result(
+    top = max(range(len(fits)), key=lambda i: fits[i]["cutoff"])
+    full = subs[top]
+    t_c = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.getLogger("pymc").setLevel(logging.ERROR)
+        compiled = nutpie.compile_pymc_model(build_model(full, spec, all_rows(full)), freeze_model=False)
+    t_compile = time.perf_counter() - t_c
+    out = []
+    for i, (f, sub) in enumerate(zip(fits, subs, strict=True)):
+        t_f = time.perf_counter()
+        sub_model = build_model(sub, spec)  # names and dims of the subset's parameters (not compiled)
+        swapped = compiled.with_data(**training_weights(full, sub, f["cutoff"]).as_data())
+        trace, checks, attempts = _sample_with_refit(
+            swapped,
+            spec,
+            f["seed"],
+            free_parameter_names(sub_model),
+            restrict=functools.partial(_restrict, full=full, sub=sub, sub_model=sub_model),
+        )
+        out.append(
+            _fit_result(
                 f["label"], f["seed"], sub, trace["posterior"].to_dataset(), payload["var_names"], checks, attempts,
-                {"compile_s": t_compile if k == 0 else 0.0, "fit_s": time.perf_counter() - t_f},
-                {
-                    "compiles": 1 if k == 0 else 0,
-                    "shared_by_fits": len(members),
-                    "built_at_cutoff": fits[top]["cutoff"],
-                },
+                {"compile_s": t_compile if i == 0 else 0.0, "fit_s": time.perf_counter() - t_f},
+                {"compiles": int(i == 0), "shared_by_fits": len(fits), "built_at_cutoff": fits[top]["cutoff"]},
             )
-    for res in out_by.values():
-        res["timings"]["group_task_s"] = time.perf_counter() - t0
-    return [out_by[i] for i in range(len(fits))]
+        )
+    for res in out:
+        res["timings"]["task_s"] = time.perf_counter() - t0
+    return out
