@@ -11,6 +11,12 @@ sets of one shape this way.
 posterior predictive, same result dict as :func:`forecast.validation.parallel.fit_extract`, and a
 non-converged fit refitted once with doubled tuning and draws and :data:`REFIT_TARGET_ACCEPT`
 (see :func:`fit_status`).
+
+:func:`lean_fit_origins` fits one spec at several cutoffs (the rolling origins, the holdout, bridge
+steps on nested data) with one compile: the model of the latest cutoff's data with per-row training
+weights and swappable data-derived constants (:func:`forecast.prepare.training_weights`), which for
+each cutoff has the posterior of the model of that cutoff's data (``tests/test_compile_once.py``).
+:func:`compile_once_tasks` makes its tasks and :func:`compile_count` counts compiles and fits.
 """
 
 from __future__ import annotations
