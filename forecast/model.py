@@ -52,11 +52,12 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from forecast.config import Spec, beta_from_range
-from forecast.errors import DataError
+from forecast.errors import ConfigError, DataError
 from forecast.frontier import frontier_part
 from forecast.prepare import (  # noqa: F401 - re-exported: the model's public data API
     PRICE_KIND_ORDER,
     ModelData,
+    TrainingWeights,
     link_forward,
     link_inverse,
     link_log_jacobian,
@@ -75,6 +76,23 @@ def _half_normal(name: str, spec: Spec, **kwargs: Any) -> pt.TensorVariable:
     return pm.HalfNormal(name, sigma=spec.prior(name)["sigma"], **kwargs)
 
 
+def _zero_sum(name: str) -> pt.TensorVariable:
+    """Standard zero-sum normal offsets per domain.
+
+    In a model with training weights (``w_domain`` among its variables: 1 = the training subset has the
+    domain) the offsets are ``raw - w * mean of raw over the training domains`` with ``raw ~ Normal(0, 1)``:
+    over the training domains exactly ``ZeroSumNormal(1)`` (which is iid normals minus their mean), the
+    others prior-only, and the mean itself a free direction no likelihood term sees (``N(0, 1/k)``). One
+    compiled model then serves training subsets that cover different sets of domains.
+    """
+    model = pm.modelcontext(None)
+    if "w_domain" not in model.named_vars:
+        return pm.ZeroSumNormal(name, sigma=1.0, dims="domain")
+    w = model["w_domain"]
+    raw = pm.Normal(f"{name}_raw", 0.0, 1.0, dims="domain")
+    return pm.Deterministic(name, raw - w * (w * raw).sum() / w.sum(), dims="domain")
+
+
 def _pooled(name: str, spec: Spec, correlated: pt.TensorVariable | None = None) -> pt.TensorVariable:
     """``mu + tau * z`` per domain (non-centred), or the given correlated offsets."""
     mu = _normal(f"mu_{name}", spec)
@@ -82,7 +100,7 @@ def _pooled(name: str, spec: Spec, correlated: pt.TensorVariable | None = None) 
     if correlated is not None:
         z = correlated
     elif spec.model.pooling == "zerosum":
-        z = pm.ZeroSumNormal(f"z_{name}", sigma=1.0, dims="domain")
+        z = _zero_sum(f"z_{name}")
     else:
         z = pm.Normal(f"z_{name}", 0.0, 1.0, dims="domain")
     return pm.Deterministic(name, mu + tau * z, dims="domain")
@@ -117,7 +135,7 @@ def _negative_pooled(spec: Spec) -> tuple[pt.TensorVariable, pt.TensorVariable]:
     mu = _normal("mu_log_beta", spec)
     tau = _half_normal("tau_log_beta", spec)
     if spec.model.pooling == "zerosum":
-        z = pm.ZeroSumNormal("z_log_beta", sigma=1.0, dims="domain")
+        z = _zero_sum("z_log_beta")
     else:
         z = pm.Normal("z_log_beta", 0.0, 1.0, dims="domain")
     beta = pm.Deterministic("beta", -pt.exp(mu + tau * z), dims="domain")
@@ -213,7 +231,37 @@ def _floor_share(data: ModelData, spec: Spec) -> pt.TensorVariable:
     return pm.Deterministic("floor_share", abc[:, 2] * unit, dims="benchmark")
 
 
-def build_model(data: ModelData, spec: Spec) -> pm.Model:
+def weights_unsupported(spec: Spec) -> str | None:
+    """Why :func:`build_model` cannot take :class:`TrainingWeights` for ``spec`` (``None`` when it can)."""
+    m = spec.model
+    extra = []
+    if m.floors:
+        extra.append("floors (floor-share priors depend on the training rows)")
+    if m.compute_measurement == "structural" and m.compute_measure == "both":
+        extra.append("structural compute measurement")
+    if m.dynamics == "random_walk":
+        extra.append("random-walk dynamics (year bins depend on the training rows)")
+    if bool(spec.raw.get("frontier", {}).get("enabled", False)):
+        extra.append("frontier parts")
+    return "; ".join(extra) or None
+
+
+def _observed(
+    dist: Any, name: str, weight: pt.TensorVariable | None, observed: np.ndarray, dims: str, **params: Any
+) -> None:
+    """``name ~ dist(**params)`` observed; with a 0/1 ``weight`` per row, the potential ``weight * logp``.
+
+    The weighted form keeps the variable's name (a potential: no predictive sampling from it); a row with
+    weight 0 contributes nothing, which is the model fitted without that row.
+    """
+    if weight is None:
+        dist(name, observed=observed, dims=dims, **params)
+        return
+    params.pop("shape", None)
+    pm.Potential(name, weight * pm.logp(dist.dist(**params), observed), dims=dims)
+
+
+def build_model(data: ModelData, spec: Spec, weights: TrainingWeights | None = None) -> pm.Model:
     """Build the PyMC model (pure: no sampling, no I/O).
 
     Parameters
@@ -222,6 +270,12 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
         Output of :func:`prepare_data`.
     spec
         The model spec (priors, link, likelihood, parameterisation).
+    weights
+        Optional training subset (:func:`forecast.prepare.training_weights`): every likelihood term is
+        then weighted per row and the data-derived constants are shared variables (``w_obs``,
+        ``w_frontier``, ``w_notable``, ``w_domain``, ``x_center``, ``t_center``, ``frontier_t_rel``) that a
+        compiled model swaps to fit another subset without recompiling. ``None`` (a normal fit): plain
+        observed variables.
 
     Returns
     -------
@@ -229,6 +283,8 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
         With coords ``domain``, ``benchmark``, ``obs`` and the companion parts' coords.
     """
     m = spec.model
+    if weights is not None and (reason := weights_unsupported(spec)):
+        raise ConfigError(f"training weights are not implemented for: {reason}")
     obs = data.obs
     both = m.compute_measure == "both"
     hw_only = obs.index[both & (obs["measure"] == "hardware_burden")].to_numpy()
@@ -259,6 +315,9 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
         t = pm.Data("t", obs["t"].to_numpy(), dims="obs")
         x_obs = np.nan_to_num(obs["x"].to_numpy(), nan=0.0)
         pm.Data("benchmark_domain_idx", data.series_domain, dims="benchmark")
+        w_obs = None if weights is None else pm.Data("w_obs", weights.obs, dims="obs")
+        if weights is not None:
+            pm.Data("w_domain", weights.domain, dims="domain")  # read by _zero_sum
 
         # --- compute measures
         if m.compute_measurement == "structural" and both:
@@ -271,8 +330,10 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
             x_full = pt.set_subtensor(pt.as_tensor(x_obs)[hw_only], x_latent)
             x = pm.Deterministic("x", x_full, dims="obs")
             if len(pairs):
-                pm.Normal(
+                _observed(
+                    pm.Normal,
                     "hw_pairs",
+                    None if w_obs is None else w_obs[pairs],
                     mu=obs.loc[pairs, "x_tf"].to_numpy() + hw_offset,
                     sigma=hw_sigma,
                     observed=obs.loc[pairs, "x_hw"].to_numpy(),
@@ -302,8 +363,12 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
             share = _floor_share(data, spec)
             floor = pm.Deterministic("floor", pt.exp(alpha_local) * share, dims="benchmark")
             alpha_local = alpha_local + pt.log1p(-share)
-        x_center = pt.as_tensor(data.best["x_center"].to_numpy())
-        t_center = pt.as_tensor(data.best["t_center"].to_numpy())
+        if weights is None:
+            x_center = pt.as_tensor(data.best["x_center"].to_numpy())
+            t_center = pt.as_tensor(data.best["t_center"].to_numpy())
+        else:
+            x_center = pm.Data("x_center", weights.x_center, dims="benchmark")
+            t_center = pm.Data("t_center", weights.t_center, dims="benchmark")
 
         # --- slopes: shared mean + per-domain deviation
         if m.slope_correlation:
@@ -342,10 +407,10 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
         if m.likelihood == "student_t":
             p = spec.prior("nu")
             nu = pm.Deterministic("nu", 1.0 + pm.Gamma("nu_minus_one", alpha=p["alpha"], beta=p["beta"]))
-            pm.StudentT("y", nu=nu, mu=mu, sigma=sigma[domain_idx], observed=obs["y"].to_numpy(),
-                        dims="obs", shape=t.shape)
+            _observed(pm.StudentT, "y", w_obs, nu=nu, mu=mu, sigma=sigma[domain_idx],
+                      observed=obs["y"].to_numpy(), dims="obs", shape=t.shape)
         else:
-            pm.Normal("y", mu=mu, sigma=sigma[domain_idx], observed=obs["y"].to_numpy(),
+            _observed(pm.Normal, "y", w_obs, mu=mu, sigma=sigma[domain_idx], observed=obs["y"].to_numpy(),
                       dims="obs", shape=t.shape)
 
         # --- what users ask first: algorithmic progress in compute terms
@@ -354,14 +419,16 @@ def build_model(data: ModelData, spec: Spec) -> pm.Model:
         pm.Deterministic("progress_decades_per_year_shared", mu_gamma / mu_beta)
         pm.Deterministic("years_per_10x_shared", mu_beta / mu_gamma)
 
-        _frontier_part(data, spec, floor)
-        _trend_part(data, spec)
+        _frontier_part(data, spec, floor, weights)
+        _trend_part(data, spec, weights)
         _price_part(data, spec)
         frontier_part(data.frontier_tables, spec)
     return model
 
 
-def _frontier_part(data: ModelData, spec: Spec, floor: pt.TensorVariable | None = None) -> None:
+def _frontier_part(
+    data: ModelData, spec: Spec, floor: pt.TensorVariable | None = None, weights: TrainingWeights | None = None
+) -> None:
     """Each series' best error improves linearly on the link scale; the rate is per domain.
 
     With floors, the best error's distance to the floor shrinks exponentially:
@@ -375,12 +442,17 @@ def _frontier_part(data: ModelData, spec: Spec, floor: pt.TensorVariable | None 
     if len(fr):
         # intercepts at each series' mean frontier year: decorrelates them from the rate
         si = fr["series_idx"].to_numpy()
-        t_rel = fr["t"].to_numpy() - fr.groupby("series_idx")["t"].transform("mean").to_numpy()
+        if weights is None:
+            t_rel = fr["t"].to_numpy() - fr.groupby("series_idx")["t"].transform("mean").to_numpy()
+        else:
+            t_rel = pm.Data("frontier_t_rel", weights.frontier_t_rel, dims="frontier_obs")
         mu = a[si] + rate[fr["domain_idx"].to_numpy()] * t_rel
         if floor is not None:
             mu = pt.logaddexp(pt.log(floor)[si], mu)
-        pm.Normal(
+        _observed(
+            pm.Normal,
             "frontier_y",
+            None if weights is None else pm.Data("w_frontier", weights.frontier, dims="frontier_obs"),
             mu=mu,
             sigma=s,
             observed=fr["y"].to_numpy(),
@@ -388,7 +460,7 @@ def _frontier_part(data: ModelData, spec: Spec, floor: pt.TensorVariable | None 
         )
 
 
-def _trend_part(data: ModelData, spec: Spec) -> None:
+def _trend_part(data: ModelData, spec: Spec, weights: TrainingWeights | None = None) -> None:
     """Compute of notable models per domain: x = kappa_d + lambda_d * t + eta."""
     nm = data.notable
     kappa = _normal("trend_intercept", spec, dims="domain")
@@ -396,8 +468,10 @@ def _trend_part(data: ModelData, spec: Spec) -> None:
     s = _half_normal("trend_sigma", spec)
     if len(nm):
         di = nm["domain_idx"].to_numpy()
-        pm.Normal("notable_x", mu=kappa[di] + lam[di] * nm["t"].to_numpy(), sigma=s,
-                  observed=nm["x"].to_numpy(), dims="notable_obs")
+        _observed(pm.Normal, "notable_x",
+                  None if weights is None else pm.Data("w_notable", weights.notable, dims="notable_obs"),
+                  mu=kappa[di] + lam[di] * nm["t"].to_numpy(), sigma=s, observed=nm["x"].to_numpy(),
+                  dims="notable_obs")
 
 
 def _price_part(data: ModelData, spec: Spec) -> None:

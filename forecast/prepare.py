@@ -274,3 +274,109 @@ def year_bins(data: ModelData, width: int, center_year: float) -> YearBins:
 
 def _domain_of(obs: pd.DataFrame, series: str) -> str:
     return str(obs.loc[obs["series"] == series, "domain"].iloc[0])
+
+
+# ----------------------------------------------------------------------------- training subsets
+ROW_ID = "_fit_row"
+"""Column of a results table that identifies its rows across :func:`prepare_data` calls (compile-once fits)."""
+
+
+@dataclass(frozen=True)
+class TrainingWeights:
+    """A training subset of a larger data set, as data of the larger data set's model (compile-once fits).
+
+    ``full`` is :func:`prepare_data` of the results and notable models published up to the latest cutoff,
+    ``sub`` of those published up to an earlier ``cutoff``. Every likelihood row of ``full`` gets a 0/1
+    weight (1 = in ``sub``) and every data-derived constant of the model is recomputed from ``sub``, so
+    that :func:`forecast.model.build_model` of ``full`` with these weights has, for the parameters the two
+    models share, the log density of ``build_model(sub)``; parameters of ``full`` that ``sub`` lacks
+    (benchmarks without training rows, latent compute of later rows) are prior-only.
+    """
+
+    obs: np.ndarray  # per result of ``full.obs``: 1 when ``sub`` fits it (y and the compute measurements)
+    frontier: np.ndarray  # per frontier record of ``full``
+    notable: np.ndarray  # per notable model of ``full``
+    domain: np.ndarray  # per domain of ``full``: 1 when ``sub`` has it (zero-sum offsets are over these)
+    x_center: np.ndarray  # per benchmark of ``full``: ``sub``'s mean compute (``full``'s where ``sub`` has none)
+    t_center: np.ndarray  # per benchmark of ``full``: ``sub``'s mean year
+    frontier_t_rel: np.ndarray  # per frontier record: t minus the mean t of ``sub``'s records of its series
+
+    def as_data(self) -> dict[str, np.ndarray]:
+        """The values of the model's swappable shared variables (names as in :func:`forecast.model.build_model`)."""
+        return {
+            "w_obs": self.obs,
+            "w_frontier": self.frontier,
+            "w_notable": self.notable,
+            "w_domain": self.domain,
+            "x_center": self.x_center,
+            "t_center": self.t_center,
+            "frontier_t_rel": self.frontier_t_rel,
+        }
+
+
+def all_rows(data: ModelData) -> TrainingWeights:
+    """Weights of ``data`` as its own training set: every row weighted 1, its own constants."""
+    fr = data.frontier
+    return TrainingWeights(
+        obs=np.ones(len(data.obs)),
+        frontier=np.ones(len(fr)),
+        notable=np.ones(len(data.notable)),
+        domain=np.ones(len(data.domains)),
+        x_center=data.best["x_center"].to_numpy(dtype=float),
+        t_center=data.best["t_center"].to_numpy(dtype=float),
+        frontier_t_rel=(fr["t"] - fr.groupby("series_idx")["t"].transform("mean")).to_numpy(dtype=float),
+    )
+
+
+def training_weights(full: ModelData, sub: ModelData, cutoff: float) -> TrainingWeights:
+    """The rows of ``full`` that ``sub`` (the data published up to ``cutoff``) fits, and ``sub``'s constants.
+
+    Both must come from :func:`prepare_data` of tables carrying :data:`ROW_ID`, ``sub``'s being the rows of
+    ``full``'s published at or before ``cutoff``.
+
+    Raises
+    ------
+    DataError
+        ``sub`` is not such a subset of ``full`` (a result, frontier record or notable model of ``sub``
+        has no counterpart in ``full``).
+    """
+    if ROW_ID not in full.obs or ROW_ID not in sub.obs:
+        raise DataError(f"training_weights needs the row identifier column {ROW_ID!r} in both data sets")
+    unknown = sorted(set(sub.series) - set(full.series))
+    if unknown or not set(sub.domains) <= set(full.domains):
+        raise DataError(f"training subset has benchmarks or domains the full data lacks: {unknown}")
+    w_obs = full.obs[ROW_ID].isin(sub.obs[ROW_ID]).to_numpy()
+    if int(w_obs.sum()) != len(sub.obs):
+        raise DataError(f"{len(sub.obs) - int(w_obs.sum())} training result(s) are not rows of the full data")
+    # Frontier records: a result sets a running best from the rows published before it only, so the records
+    # of the subset are the full data's records up to the cutoff (of the subset's benchmarks).
+    fr = full.frontier
+    w_fr = ((fr["year"] <= cutoff) & fr["series"].isin(sub.series)).to_numpy()
+    nm = full.notable
+    w_nm = ((nm["year"] <= cutoff) & nm["domain"].isin(sub.domains)).to_numpy()
+    for what, mask, table, cols in (
+        ("frontier records", w_fr, sub.frontier, ["series", "year", "y"]),
+        ("notable models", w_nm, sub.notable, ["model", "year", "x"]),
+    ):
+        mine = (full.frontier if what == "frontier records" else nm)[mask]
+        if not mine[cols].sort_values(cols).reset_index(drop=True).equals(
+            table[cols].sort_values(cols).reset_index(drop=True)
+        ):
+            raise DataError(f"the training subset's {what} are not the full data's up to {cutoff}")
+    pos = {s: i for i, s in enumerate(full.series)}
+    idx = np.array([pos[s] for s in sub.series], dtype=int)
+    x_center = full.best["x_center"].to_numpy(dtype=float).copy()
+    t_center = full.best["t_center"].to_numpy(dtype=float).copy()
+    x_center[idx] = sub.best["x_center"].to_numpy(dtype=float)
+    t_center[idx] = sub.best["t_center"].to_numpy(dtype=float)
+    t_mean = sub.frontier.groupby("series")["t"].mean()
+    t_rel = np.where(w_fr, fr["t"].to_numpy(dtype=float) - fr["series"].map(t_mean).to_numpy(dtype=float), 0.0)
+    return TrainingWeights(
+        obs=w_obs.astype(float),
+        frontier=w_fr.astype(float),
+        notable=w_nm.astype(float),
+        domain=np.isin(np.array(full.domains), np.array(sub.domains)).astype(float),
+        x_center=x_center,
+        t_center=t_center,
+        frontier_t_rel=t_rel,
+    )

@@ -117,7 +117,7 @@ def handle(args: argparse.Namespace) -> int:
         return _frontier(args, spec, notable, out, digest, kw, log)
     sections: dict[str, Any] = {}
     timings: dict[str, float] = {}
-    state = EvaluationState(spec=spec, out=out)
+    state = EvaluationState(spec=spec, out=out, checks=tuple(checks))
     t_all = time.perf_counter()
     with executor(args.scheduler, args.workers, args.serial) as ex:
         n_chunks = _workers(ex)  # recovery: one compile per worker

@@ -34,7 +34,7 @@ from forecast.errors import ConfigError
 from forecast.prepare import link_forward
 from forecast.validation import parallel as par
 from forecast.validation.baselines import per_benchmark_fit
-from forecast.validation.fastfit import fit_status, lean_fit_extract
+from forecast.validation.fastfit import compile_count, compile_once_tasks, fit_status, run_compile_once
 
 THOMPSON_SOURCE = "Thompson et al. frontier data"
 TARGET_ERROR = 0.05
@@ -206,7 +206,8 @@ def run_bridge(
     t0 = time.perf_counter()
     pts, _ = step_data(results, notable, "thompson", holdout_cutoff)
     first = thompson_table(pts[np.isfinite(pts["error"]) & (pts["error"] > 0) & (pts["error"] < 1)])
-    payloads, kept, skipped = [], [], {}
+    kept: list[tuple[dict[str, Any], Spec]] = []
+    skipped: dict[str, str] = {}
     for st in steps:
         if st["spec"] is not None and not st["spec"].is_file():
             skipped[st["name"]] = f"spec file {st['spec']} does not exist"
@@ -223,13 +224,31 @@ def run_bridge(
         except ConfigError as exc:  # e.g. options this checkout does not know yet
             skipped[st["name"]] = f"spec not loadable here: {exc}"
             continue
-        r, n = step_data(results, notable, st["data"], holdout_cutoff)
-        payloads.append(
-            par.make_payload(spec, r, n, prices, label=f"bridge-{st['name']}", var_names=par.PERFORMANCE_VARS)
-        )
         kept.append((st, spec))
-    say(f"bridge: {len(payloads)} fits on {executor.description}")
-    fits = executor.map(lean_fit_extract, payloads, log=say)
+    # Steps of one spec on nested data ("to_holdout" is the prefix of "all" up to the holdout date) share
+    # one compiled model (fastfit.lean_fit_origins); every other step is a fit of its own.
+    groups: dict[tuple[str, str], list[int]] = {}
+    for j, (st, spec) in enumerate(kept):
+        shared = st["data"] in ("to_holdout", "all")
+        key = (spec.with_overrides({"sampler": {"seed": 0}}).to_json(), "time" if shared else f"own-{j}")
+        groups.setdefault(key, []).append(j)
+    tasks = []
+    for members in groups.values():
+        st0, spec0 = kept[members[0]]
+        r, n = step_data(results, notable, st0["data"] if len(members) == 1 else "all", holdout_cutoff)
+        step_fits = [
+            (f"bridge-{kept[j][0]['name']}", holdout_cutoff if kept[j][0]["data"] == "to_holdout" else np.inf,
+             kept[j][1].sampler.seed)
+            for j in members
+        ]
+        for t in compile_once_tasks(
+            spec0, r, n, prices, fits=step_fits, draws=draws, tune=tune, chains=chains, var_names=par.PERFORMANCE_VARS
+        ):
+            for f in t["fits"]:
+                f["index"] = members[f["index"]]
+            tasks.append(t)
+    say(f"bridge: {len(kept)} fits in {len(tasks)} task(s) on {executor.description}")
+    fits = run_compile_once(executor, tasks, log=say)
     rows = []
     for (st, spec), f in zip(kept, fits, strict=True):
         status = fit_status(f)
@@ -258,6 +277,7 @@ def run_bridge(
         "steps": rows,
         "skipped": skipped,
         "sampler": {"draws": draws, "tune": tune, "chains": chains},
+        "compiles": compile_count(fits),
         "wall_clock_s": time.perf_counter() - t0,
         "executor": executor.description,
     }

@@ -25,6 +25,11 @@ from forecast.validation.origins import origin_payload, score_origin
 HOLDOUT_AFTER = "2020-08-31"
 
 
+def holdout_seed(spec: Spec) -> int:
+    """Seed of the holdout fit of ``spec``."""
+    return policy.child_seed(spec.sampler.seed, "holdout")
+
+
 def run_holdout(
     spec: Spec,
     results: pd.DataFrame,
@@ -38,8 +43,12 @@ def run_holdout(
     tune: int = 500,
     chains: int = 2,
     log: Callable[[str], None] | None = None,
+    fit: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Fit ``spec`` on data up to ``holdout_after`` once and score it on everything after.
+
+    ``fit``: that fit already made (by :func:`forecast.validation.nested.run_nested` with ``also_holdout``,
+    same spec, data, seed and sampler settings); it is then scored, not refitted.
 
     Returns
     -------
@@ -51,12 +60,16 @@ def run_holdout(
     cutoff = units.decimal_year(holdout_after)
     results = results.copy()
     results["_row"] = np.arange(len(results))
-    seed = policy.child_seed(spec.sampler.seed, "holdout")
-    payload = origin_payload(
-        spec, results, notable, prices, cutoff=cutoff, label="holdout", seed=seed, draws=draws, tune=tune, chains=chains
-    )
-    say(f"holdout: one fit on data up to {holdout_after} ({executor.description})")
-    fit = executor.map(lean_fit_extract, [payload], log=say)[0]
+    seed = holdout_seed(spec)
+    if fit is None:
+        payload = origin_payload(
+            spec, results, notable, prices, cutoff=cutoff, label="holdout", seed=seed, draws=draws, tune=tune,
+            chains=chains,
+        )
+        say(f"holdout: one fit on data up to {holdout_after} ({executor.description})")
+        fit = executor.map(lean_fit_extract, [payload], log=say)[0]
+    else:
+        say(f"holdout: scoring the fit on data up to {holdout_after} made with the later origins")
     end = float(max(results["year"].max(), cutoff))
     scored = score_origin(fit, spec, results, notable, prices, cutoff=cutoff, end=end, seed=seed)
     scored.pop("_points", None)
@@ -70,6 +83,7 @@ def run_holdout(
         "scored_frontier_targets": int(scored.get("frontier", {}).get("n", 0)),
         **scored,
         "sampler": {"draws": draws, "tune": tune, "chains": chains},
+        "compile": fit.get("compile", {}),
         "wall_clock_s": time.perf_counter() - t0,
         "executor": executor.description,
     }, fit

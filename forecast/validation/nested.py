@@ -36,8 +36,10 @@ import pandas as pd
 from forecast import policy, units
 from forecast.config import Spec, load_spec
 from forecast.errors import ConfigError
-from forecast.validation.fastfit import lean_fit_extract
-from forecast.validation.origins import origin_payload, score_origin
+from forecast.validation.fastfit import compile_count, compile_once_tasks, run_compile_once
+from forecast.validation.holdout import holdout_seed
+from forecast.validation.origins import ORIGIN_VARS, score_origin
+from forecast.validation.parallel import worker_count
 from forecast.validation.scoring import pooled_by_horizon
 
 SCORES = ("crps", "log_score")
@@ -227,32 +229,43 @@ def _fit_and_score(
     executor: Any,
     sampler: dict[str, int],
     say: Callable[[str], None],
-) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """Fit each ``(candidate, spec, cutoff year)`` on the data up to the cutoff; score it up to ``end``."""
+    extra: tuple[tuple[str, float, int], ...] = (),
+) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], list[dict[str, Any]]]:
+    """Fit each ``(candidate, spec, cutoff year)`` on the data up to the cutoff; score it up to ``end``.
+
+    ``extra`` fits ``(label, cutoff, seed)`` of the (single) spec of ``jobs`` share its compiled model and
+    are returned unscored, after the scored jobs.
+    """
     results, notable, prices = data
-    payloads, seeds = [], []
-    for name, spec, c in jobs:
-        seeds.append(policy.child_seed(sampler["seed"], tag, name, c))
-        payloads.append(
-            origin_payload(
-                spec,
-                results,
-                notable,
-                prices,
-                cutoff=float(c + 1),
-                label=f"{tag}-{name}-{c}",
-                seed=seeds[-1],
-                draws=sampler["draws"],
-                tune=sampler["tune"],
-                chains=sampler["chains"],
-            )
-        )
-    fits = executor.map(lean_fit_extract, payloads, log=say)
+    seeds = [policy.child_seed(sampler["seed"], tag, name, c) for name, _, c in jobs]
+    by_spec: dict[str, list[int]] = {}
+    for j, (name, _, _) in enumerate(jobs):
+        by_spec.setdefault(name, []).append(j)
+    # One compile per model structure of each spec (fastfit.lean_fit_origins); split while workers would idle.
+    min_tasks = max(1, -(-worker_count(executor) // max(1, len(by_spec))))
+    tasks = []
+    for members in by_spec.values():
+        spec = jobs[members[0]][1]
+        fits = [(f"{tag}-{jobs[j][0]}-{jobs[j][2]}", float(jobs[j][2] + 1), seeds[j]) for j in members]
+        if extra:
+            if len(by_spec) > 1:
+                raise ValueError("extra fits need jobs of a single spec")
+            fits += list(extra)
+            members = members + list(range(len(jobs), len(jobs) + len(extra)))
+        for t in compile_once_tasks(
+            spec, results, notable, prices, fits=fits, draws=sampler["draws"], tune=sampler["tune"],
+            chains=sampler["chains"], var_names=ORIGIN_VARS, min_tasks=min_tasks,
+        ):
+            for f in t["fits"]:
+                f["index"] = members[f["index"]]
+            tasks.append(t)
+    say(f"{tag}: {len(jobs) + len(extra)} fits in {len(tasks)} compile-once task(s)")
+    fits_out = run_compile_once(executor, tasks, log=say)
     out = []
-    for (_, spec, c), f, seed in zip(jobs, fits, seeds, strict=True):
+    for (_, spec, c), f, seed in zip(jobs, fits_out[: len(jobs)], seeds, strict=True):
         scored = score_origin(f, spec, results, notable, prices, cutoff=float(c + 1), end=end, seed=seed)
         out.append((scored, f))
-    return out
+    return out, fits_out[len(jobs) :]
 
 
 @dataclass
@@ -262,6 +275,7 @@ class NestedResult:
     summary: dict[str, Any]
     chosen_spec: Spec | None
     later_fits: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
+    holdout_fit: dict[str, Any] | None = None  # the later spec fitted up to the holdout date (``also_holdout``)
 
 
 def run_nested(
@@ -276,14 +290,19 @@ def run_nested(
     tune: int = 500,
     chains: int = 2,
     log: Callable[[str], None] | None = None,
+    also_holdout: bool = False,
 ) -> NestedResult:
-    """Fit every candidate at every early origin, choose, then fit and score the choice at the later origins."""
+    """Fit every candidate at every early origin, choose, then fit and score the choice at the later origins.
+
+    With ``also_holdout`` the choice is also fitted on the data up to the holdout date (not scored here;
+    :func:`forecast.validation.holdout.run_holdout` takes it as ``fit``), sharing the later origins' compile.
+    """
     say = log or (lambda m: None)
     t0 = time.perf_counter()
     seed = base.sampler.seed
+    results = results.assign(_row=np.arange(len(results)))  # row numbers of the whole table, as the holdout's
     results = results[results["year"] <= plan.holdout_cutoff].copy()  # the holdout is never seen here
     notable = notable[notable["year"] <= plan.holdout_cutoff].copy()
-    results["_row"] = np.arange(len(results))
     data = (results, notable, prices)
     sampler = {"draws": draws, "tune": tune, "chains": chains, "seed": seed}
     specs: dict[str, Spec] = {}
@@ -304,7 +323,8 @@ def run_nested(
         specs[cand.name] = spec
     jobs = [(name, specs[name], c) for name in specs for c in plan.early_cutoffs]
     say(f"nested: {len(jobs)} early-origin fits ({len(specs)} candidates) on {executor.description}")
-    scored = _fit_and_score(jobs, "nested", plan.selection_end, data, executor, sampler, say)
+    scored, _ = _fit_and_score(jobs, "nested", plan.selection_end, data, executor, sampler, say)
+    compiles = {"early": compile_count([f for _, f in scored])}
     early: dict[str, dict[str, Any]] = {name: {} for name in specs}
     points: dict[str, dict[str, dict[str, Any] | None]] = {name: {} for name in specs}
     for (name, _, c), (sc, _) in zip(jobs, scored, strict=True):
@@ -330,17 +350,22 @@ def run_nested(
         "early": early,
     }
     later_fits: list[tuple[float, dict[str, Any]]] = []
+    holdout_fit = None
     # No eligible candidate: the later origins score the base spec (as the holdout does), said as such.
     later_name, later_spec = (chosen, specs[chosen]) if chosen is not None else ("base spec", base)
     if later_spec is not None:
         later_jobs = [(later_name, later_spec, c) for c in plan.later_cutoffs]
         say(f"nested: {len(later_jobs)} later-origin fits of '{later_name}'")
         later = {}
-        for (_, _, c), (sc, f) in zip(
-            later_jobs,
-            _fit_and_score(later_jobs, "later", plan.holdout_cutoff, data, executor, sampler, say),
-            strict=True,
-        ):
+        # The holdout check fits the same spec on the data up to the holdout date: with ``also_holdout`` that
+        # fit shares the later origins' compiled model (same seed as holdout.run_holdout's own fit).
+        extra = (("holdout", plan.holdout_cutoff, holdout_seed(later_spec)),) if also_holdout else ()
+        later_scored, extra_fits = _fit_and_score(
+            later_jobs, "later", plan.holdout_cutoff, data, executor, sampler, say, extra
+        )
+        holdout_fit = extra_fits[0] if extra_fits else None
+        compiles["later"] = compile_count([f for _, f in later_scored] + extra_fits)
+        for (_, _, c), (sc, f) in zip(later_jobs, later_scored, strict=True):
             sc.pop("_points", None)
             later[str(c)] = sc
             later_fits.append((float(c + 1), f))
@@ -353,6 +378,12 @@ def run_nested(
             "overrides": out["candidates"][chosen]["overrides"] if chosen is not None else {},
         }
     out["wall_clock_s"] = time.perf_counter() - t0
+    out["compiles"] = compiles
     out["executor"] = executor.description
     out["sampler"] = {"draws": draws, "tune": tune, "chains": chains, "refit": "once, tune and draws x2"}
-    return NestedResult(summary=out, chosen_spec=specs.get(chosen) if chosen else None, later_fits=later_fits)
+    return NestedResult(
+        summary=out,
+        chosen_spec=specs.get(chosen) if chosen else None,
+        later_fits=later_fits,
+        holdout_fit=holdout_fit,
+    )

@@ -325,6 +325,12 @@ def executor(
 
 
 # ----------------------------------------------------------------------------- helpers
+def worker_count(ex: Any) -> int:
+    """Worker processes of an executor (1 for the serial one)."""
+    client = getattr(ex, "client", None)
+    return max(1, len(client.scheduler_info()["workers"])) if client is not None else 1
+
+
 def stacked(draws: dict[str, np.ndarray], name: str) -> np.ndarray:
     """Draws of ``name`` with chain and draw flattened into the first axis."""
     a = draws[name]

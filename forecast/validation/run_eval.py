@@ -22,6 +22,7 @@ from forecast.errors import ConfigError
 from forecast.validation.fastfit import lean_fit_extract
 from forecast.validation.nested import Plan, candidate_spec, load_plan, run_nested
 from forecast.validation.origins import origin_payload
+from forecast.validation.parallel import worker_count
 
 
 @dataclass
@@ -33,11 +34,8 @@ class EvaluationState:
     chosen: Spec | None = None
     chosen_by: str = ""
     fits: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
-
-
-def _workers(ex: Any) -> int:
-    client = getattr(ex, "client", None)
-    return max(1, len(client.scheduler_info()["workers"])) if client is not None else 1
+    checks: tuple[str, ...] = ()  # the checks this command runs (the nested origins then fit the holdout too)
+    holdout_fit: dict[str, Any] | None = None
 
 
 def chosen_spec(state: EvaluationState, plan: Plan) -> tuple[Spec, str]:
@@ -71,7 +69,11 @@ def run_evaluation_check(
 
     plan = load_plan(args.candidates)
     if check == "nested":
-        res = run_nested(plan, state.spec, results, notable, prices, executor=ex, log=log, **kw)
+        res = run_nested(
+            plan, state.spec, results, notable, prices, executor=ex, log=log, also_holdout="holdout" in state.checks,
+            **kw,
+        )
+        state.holdout_fit = res.holdout_fit
         if res.chosen_spec is not None:
             state.chosen = res.chosen_spec
             state.chosen_by = f"nested origins (candidate '{res.summary['choice']['chosen']}')"
@@ -81,8 +83,11 @@ def run_evaluation_check(
         return res.summary
     if check == "holdout":
         spec, why = chosen_spec(state, plan)
+        # the nested origins' fit of this spec up to the holdout date, when they made one
+        prefit = state.holdout_fit if state.chosen is spec else None
         section, fit = run_holdout(
-            spec, results, notable, prices, executor=ex, holdout_after=plan.holdout_after, chosen_by=why, log=log, **kw
+            spec, results, notable, prices, executor=ex, holdout_after=plan.holdout_after, chosen_by=why, log=log,
+            fit=prefit, **kw,
         )
         state.fits.append((plan.holdout_cutoff, fit))
         return section
@@ -139,7 +144,7 @@ def run_evaluation_check(
             prices,
             executor=ex,
             n_sims=args.sbc_sims,
-            chunks=_workers(ex),
+            chunks=worker_count(ex),
             draws=args.sbc_draws,
             tune=args.sbc_draws,
             chains=2,
