@@ -80,10 +80,10 @@ def handle(args: argparse.Namespace) -> int:
     from forecast.validation import validation_markdown, write_validation_json
     from forecast.validation.backtest import run_backtest
     from forecast.validation.links import run_links
-    from forecast.validation.parallel import executor
+    from forecast.validation.parallel import executor, worker_count
     from forecast.validation.recovery import run_recovery
     from forecast.validation.recovery_v2 import run_recovery_v2
-    from forecast.validation.run_eval import EvaluationState, _workers, run_evaluation_check
+    from forecast.validation.run_eval import EvaluationState, run_evaluation_check
     from forecast.validation.sensitivity import run_sensitivity
 
     output_file(Path(args.out) if args.out else None, "--out")
@@ -120,7 +120,7 @@ def handle(args: argparse.Namespace) -> int:
     state = EvaluationState(spec=spec, out=out, checks=tuple(checks))
     t_all = time.perf_counter()
     with executor(args.scheduler, args.workers, args.serial) as ex:
-        n_chunks = _workers(ex)  # recovery: one compile per worker
+        n_chunks = worker_count(ex)  # recovery: one compile per worker
         for check in checks:
             t0 = time.perf_counter()
             if check in EVALUATION:
