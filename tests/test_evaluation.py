@@ -225,7 +225,11 @@ def test_choose_ranks_on_common_rows_and_excludes_failed_candidates():
     assert nested.choose(points, "log_score")["chosen"] == "b"
     points["d"] = {"2014": _pts([1, 2], [float("nan"), 0.0]), "2015": _pts([3, 4], [0.0, 0.0])}
     assert nested.choose(points, "crps")["ranking"][-1]["candidate"] == "d"  # undefined score ranks last
-    assert nested.choose({"c": points["c"]})["chosen"] is None
+    assert out["origins_dropped"] == []
+    # an origin at which no candidate has a scored fit cannot discriminate: left out, and named
+    alone = nested.choose({"c": points["c"], "e": {"2014": _pts([1, 2], [0.5, 0.5]), "2015": None}})
+    assert alone["chosen"] == "c" and alone["origins_dropped"] == ["2015"] and not alone["ineligible"]
+    assert nested.choose({"c": {"2014": None, "2015": None}})["chosen"] is None
     with pytest.raises(ConfigError):
         nested.choose(points, "rmse")
 

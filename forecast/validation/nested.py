@@ -18,7 +18,8 @@ end (``later_cutoffs[0] + 1``), so no row a later origin scores ever influenced 
 are ranked on the rows **every** eligible candidate predicts (pooled over early origins), on the
 error-rate scale (so links are comparable). A candidate with a failed fit at any early origin (not
 converged after one refit) or whose options the predictive cannot score is not eligible; the output
-says which and why. A candidate whose spec file does not exist (yet) is listed as skipped.
+says which and why. An early origin at which no candidate has a converged fit cannot tell them apart: it
+is left out of the choice and named (``origins_dropped``). A candidate whose spec file does not exist (yet) is listed as skipped.
 """
 
 from __future__ import annotations
@@ -166,11 +167,20 @@ def choose(points: dict[str, dict[str, dict[str, Any] | None]], score: str = "cr
     Returns
     -------
     dict
-        ``chosen`` (name or ``None``), ``ranking`` (best first, with mean CRPS, mean lpd and n) and
-        ``ineligible`` (name -> reason).
+        ``chosen`` (name or ``None``), ``ranking`` (best first, with mean CRPS, mean lpd and n),
+        ``ineligible`` (name -> reason) and ``origins_dropped`` (origins at which no candidate had a
+        scored fit: they cannot discriminate, so they are left out when another origin remains).
     """
     if score not in SCORES:
         raise ConfigError(f"score must be one of {', '.join(SCORES)}, got {score!r}")
+    # An origin at which no candidate has a scored fit cannot discriminate between them: it is left out
+    # of the choice (and named), instead of making every candidate ineligible.
+    all_origins = sorted({o for by in points.values() for o in by})
+    dropped = [o for o in all_origins if all(by.get(o) is None for by in points.values())]
+    if dropped and len(dropped) < len(all_origins):
+        points = {c: {o: v for o, v in by.items() if o not in dropped} for c, by in points.items()}
+    else:
+        dropped = []
     ineligible = {
         c: "failed or unscorable at origin(s) " + ", ".join(o for o, v in by.items() if v is None)
         for c, by in points.items()
@@ -178,7 +188,7 @@ def choose(points: dict[str, dict[str, dict[str, Any] | None]], score: str = "cr
     }
     eligible = [c for c in points if c not in ineligible]
     if not eligible:
-        return {"chosen": None, "ranking": [], "ineligible": ineligible, "n_rows": 0}
+        return {"chosen": None, "ranking": [], "ineligible": ineligible, "n_rows": 0, "origins_dropped": dropped}
     origins = sorted({o for c in eligible for o in points[c]})
     common: dict[str, set[int]] = {}
     for o in origins:
@@ -205,7 +215,7 @@ def choose(points: dict[str, dict[str, dict[str, Any] | None]], score: str = "cr
             }
         )
     if all(r["n"] == 0 for r in ranking):
-        return {"chosen": None, "ranking": ranking, "ineligible": ineligible, "n_rows": 0}
+        return {"chosen": None, "ranking": ranking, "ineligible": ineligible, "n_rows": 0, "origins_dropped": dropped}
 
     def key(r: dict[str, Any]) -> float:
         v = r["mean_crps"] if score == "crps" else -r["mean_lpd"] if r["mean_lpd"] is not None else None
@@ -218,6 +228,7 @@ def choose(points: dict[str, dict[str, dict[str, Any] | None]], score: str = "cr
         "ineligible": ineligible,
         "n_rows": ranking[0]["n"],
         "score": score,
+        "origins_dropped": dropped,
     }
 
 

@@ -89,6 +89,11 @@ def nested_md(nd: dict[str, Any]) -> list[str]:
     ]
     for name, why in {**nd.get("skipped", {}), **ch.get("ineligible", {})}.items():
         out.append(f"- `{name}` not ranked: {why}")
+    if ch.get("origins_dropped"):
+        out.append(
+            f"- origin(s) {', '.join(ch['origins_dropped'])} left out of the choice: no candidate's fit there passed "
+            "the convergence checks after its refit, so they cannot tell the candidates apart"
+        )
     status = [
         [
             n,
