@@ -214,22 +214,29 @@ def _pts(rows: list[int], crps: list[float]) -> dict[str, list[float] | list[int
 
 def test_choose_ranks_on_common_rows_and_excludes_failed_candidates():
     points = {
-        "a": {"2014": _pts([1, 2], [0.2, 0.2]), "2015": _pts([3, 4], [0.3, 0.1])},
-        "b": {"2014": _pts([1, 2, 9], [0.1, 0.1, 5.0]), "2015": _pts([3, 4], [0.2, 0.2])},  # row 9 only b's
+        "a": {"2014": _pts([1, 2, 9], [0.2, 0.2, 5.0]), "2015": _pts([3, 4], [0.3, 0.1])},
+        "b": {"2014": _pts([1, 2, 9], [0.1, 0.1, 5.0]), "2015": _pts([3, 4], [0.2, 0.2])},
         "c": {"2014": _pts([1, 2], [0.0, 0.0]), "2015": None},  # failed at 2015
     }
     out = nested.choose(points, "crps")
-    assert out["chosen"] == "b" and out["n_rows"] == 4
+    assert out["chosen"] == "b" and out["n_rows"] == 5
     assert [r["candidate"] for r in out["ranking"]] == ["b", "a"]
     assert "c" in out["ineligible"] and "2015" in out["ineligible"]["c"]
     assert nested.choose(points, "log_score")["chosen"] == "b"
-    points["d"] = {"2014": _pts([1, 2], [float("nan"), 0.0]), "2015": _pts([3, 4], [0.0, 0.0])}
+    points["d"] = {"2014": _pts([1, 2, 9], [float("nan"), 0.0, 0.0]), "2015": _pts([3, 4], [0.0, 0.0])}
     assert nested.choose(points, "crps")["ranking"][-1]["candidate"] == "d"  # undefined score ranks last
     assert out["origins_dropped"] == []
     # an origin at which no candidate has a scored fit cannot discriminate: left out, and named
     alone = nested.choose({"c": points["c"], "e": {"2014": _pts([1, 2], [0.5, 0.5]), "2015": None}})
     assert alone["chosen"] == "c" and alone["origins_dropped"] == ["2015"] and not alone["ineligible"]
     assert nested.choose({"c": {"2014": None, "2015": None}})["chosen"] is None
+    # a candidate predicting fewer results (better on its subset) is a sensitivity, not the default
+    subset = {"a": points["a"], "f": {"2014": _pts([1], [0.0]), "2015": _pts([3, 4], [0.0, 0.0])}}
+    pick = nested.choose(subset)
+    assert pick["chosen"] == "a" and "2014 (1 of 3)" in pick["ineligible"]["f"]
+    # ... unless no candidate predicts every row
+    both_partial = {"a": {"2014": _pts([1], [0.3])}, "f": {"2014": _pts([2], [0.1])}}
+    assert nested.choose(both_partial)["chosen"] in {"a", "f"}
     with pytest.raises(ConfigError):
         nested.choose(points, "rmse")
 

@@ -13,13 +13,15 @@ The candidates and the origins are data, not code (``models/candidates.toml``)::
     spec = "default.toml"                # a spec file beside candidates.toml (optional) ...
     overrides = { model = { noise = "per_domain" } }   # ... and/or overrides merged over it
 
-Early origin ``c`` scores the results published after ``c`` and before the first later origin's data
-end (``later_cutoffs[0] + 1``), so no row a later origin scores ever influenced the choice. Candidates
-are ranked on the rows **every** eligible candidate predicts (pooled over early origins), on the
-error-rate scale (so links are comparable). A candidate with a failed fit at any early origin (not
-converged after one refit) or whose options the predictive cannot score is not eligible; the output
-says which and why. An early origin at which no candidate has a converged fit cannot tell them apart: it
-is left out of the choice and named (``origins_dropped``). A candidate whose spec file does not exist (yet) is listed as skipped.
+Early origin ``c`` scores the results published after ``c`` and before the first later origin's data end
+(``later_cutoffs[0] + 1``), so no row a later origin scores ever influenced the choice. Candidates are ranked
+on the rows **every** eligible candidate predicts (pooled over early origins), on the error-rate scale (so
+links are comparable). A candidate with a failed fit at any early origin (not converged after one refit) or
+whose options the predictive cannot score is not eligible; the output says which and why. So is a candidate
+that predicts fewer of an origin's results than another (a training-FLOP-only spec cannot place hardware-
+burden-only results): the default must forecast every result, so such a candidate is a sensitivity. An early
+origin at which no candidate has a converged fit cannot tell them apart: it is left out of the choice and
+named (``origins_dropped``). A candidate whose spec file does not exist (yet) is listed as skipped.
 """
 
 from __future__ import annotations
@@ -187,6 +189,13 @@ def choose(points: dict[str, dict[str, dict[str, Any] | None]], score: str = "cr
         if any(v is None for v in by.values())
     }
     eligible = [c for c in points if c not in ineligible]
+    # The default has to forecast every result: a candidate that predicts fewer of an origin's results
+    # than another (e.g. training-FLOP-only, which cannot place hardware-burden-only results) is a
+    # sensitivity, not a default - unless no candidate predicts them all.
+    partial = _partial_candidates({c: points[c] for c in eligible})
+    if partial and len(partial) < len(eligible):
+        ineligible.update(partial)
+        eligible = [c for c in eligible if c not in partial]
     if not eligible:
         return {"chosen": None, "ranking": [], "ineligible": ineligible, "n_rows": 0, "origins_dropped": dropped}
     origins = sorted({o for c in eligible for o in points[c]})
@@ -230,6 +239,23 @@ def choose(points: dict[str, dict[str, dict[str, Any] | None]], score: str = "cr
         "score": score,
         "origins_dropped": dropped,
     }
+
+
+def _partial_candidates(points: dict[str, dict[str, dict[str, Any] | None]]) -> dict[str, str]:
+    """Candidates that predict fewer rows than the most complete candidate at some origin, with the reason."""
+    most: dict[str, int] = {}
+    for by in points.values():
+        for o, p in by.items():
+            if p is not None:
+                most[o] = max(most.get(o, 0), len(p["row"]))
+    out = {}
+    for c, by in points.items():
+        short = [f"{o} ({len(p['row'])} of {most[o]})" for o, p in sorted(by.items()) if p is not None
+                 and len(p["row"]) < most[o]]
+        if short:
+            out[c] = ("predicts fewer later results than another candidate at origin(s) " + ", ".join(short)
+                      + ": a sensitivity, not a default (the default must forecast every result)")
+    return out
 
 
 def _fit_and_score(
