@@ -234,9 +234,13 @@ def test_choose_ranks_on_common_rows_and_excludes_failed_candidates():
     subset = {"a": points["a"], "f": {"2014": _pts([1], [0.0]), "2015": _pts([3, 4], [0.0, 0.0])}}
     pick = nested.choose(subset)
     assert pick["chosen"] == "a" and "2014 (1 of 3)" in pick["ineligible"]["f"]
-    # ... unless no candidate predicts every row
-    both_partial = {"a": {"2014": _pts([1, 2], [0.3, 0.3])}, "f": {"2014": _pts([2, 3], [0.1, 0.1])}}
-    assert nested.choose(both_partial)["chosen"] == "f" and not nested.choose(both_partial)["ineligible"]
+    # ... also when the more complete candidate failed elsewhere (the product needs every result forecast)
+    failed_elsewhere = {"g": {"2014": _pts([1, 2, 9], [0.3, 0.3, 0.3]), "2015": None}, "f": subset["f"]}
+    none = nested.choose(failed_elsewhere)
+    assert none["chosen"] is None and set(none["ineligible"]) == {"g", "f"}
+    # equal coverage keeps both (ranked on their common rows)
+    both = {"a": {"2014": _pts([1, 2], [0.3, 0.3])}, "f": {"2014": _pts([2, 3], [0.1, 0.1])}}
+    assert nested.choose(both)["chosen"] == "f" and not nested.choose(both)["ineligible"]
     with pytest.raises(ConfigError):
         nested.choose(points, "rmse")
 

@@ -18,10 +18,11 @@ Early origin ``c`` scores the results published after ``c`` and before the first
 on the rows **every** eligible candidate predicts (pooled over early origins), on the error-rate scale (so
 links are comparable). A candidate with a failed fit at any early origin (not converged after one refit) or
 whose options the predictive cannot score is not eligible; the output says which and why. So is a candidate
-that predicts fewer of an origin's results than another (a training-FLOP-only spec cannot place hardware-
-burden-only results): the default must forecast every result, so such a candidate is a sensitivity. An early
-origin at which no candidate has a converged fit cannot tell them apart: it is left out of the choice and
-named (``origins_dropped``). A candidate whose spec file does not exist (yet) is listed as skipped.
+that predicts fewer of an origin's results than another candidate's fit there (a training-FLOP-only spec
+cannot place hardware-burden-only results): the default must forecast every result, so such a candidate is a
+sensitivity. An early origin at which no candidate has a converged fit cannot tell them apart: it is left out
+of the choice and named (``origins_dropped``). A candidate whose spec file does not exist (yet) is listed as
+skipped.
 """
 
 from __future__ import annotations
@@ -190,12 +191,11 @@ def choose(points: dict[str, dict[str, dict[str, Any] | None]], score: str = "cr
     }
     eligible = [c for c in points if c not in ineligible]
     # The default has to forecast every result: a candidate that predicts fewer of an origin's results
-    # than another (e.g. training-FLOP-only, which cannot place hardware-burden-only results) is a
-    # sensitivity, not a default - unless no candidate predicts them all.
-    partial = _partial_candidates({c: points[c] for c in eligible})
-    if partial and len(partial) < len(eligible):
-        ineligible.update(partial)
-        eligible = [c for c in eligible if c not in partial]
+    # than another candidate's fit there (e.g. training-FLOP-only, which cannot place hardware-burden-only
+    # results) is a sensitivity, not a default.
+    partial = {c: why for c, why in _partial_candidates(points).items() if c in eligible}
+    ineligible.update(partial)
+    eligible = [c for c in eligible if c not in partial]
     if not eligible:
         return {"chosen": None, "ranking": [], "ineligible": ineligible, "n_rows": 0, "origins_dropped": dropped}
     origins = sorted({o for c in eligible for o in points[c]})
