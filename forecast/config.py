@@ -40,6 +40,10 @@ RUN_NAME_MAX = 100
 _RUN_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
+
+NON_NEGATIVE_CONSTANTS = ("hw_sigma_min",)
+"""Plain-number priors that may be 0 (0 switches the feature off); every other plain number must be > 0."""
+
 def check_run_name(name: str, what: str = "--name") -> str:
     """Return ``name`` if it is one safe path component, else raise :class:`ConfigError`.
 
@@ -293,7 +297,9 @@ def spec_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Spec:
                 positive = key in ("sigma", "alpha", "beta", "mean", "low", "high")
                 _number(value, f"priors.{name}.{key}", positive=positive)
         else:
-            _number(params, f"priors.{name}", positive=True)
+            value = _number(params, f"priors.{name}", positive=name not in NON_NEGATIVE_CONSTANTS)
+            if value < 0:
+                raise ConfigError(f"'priors.{name}' must be >= 0, got {value!r}")
     util = raw["priors"]["utilization"]
     if not 0 < util["low"] < util["mean"] < util["high"] < 1:
         raise ConfigError("'priors.utilization' needs 0 < low < mean < high < 1")

@@ -115,6 +115,25 @@ def check_complete(trace: xr.DataTree, var_names: list[str], chains: int, draws:
             )
 
 
+def text_sample_stats(trace: xr.DataTree) -> None:
+    """Text sample stats (nutpie's ``divergence_message``) as strings, ``""`` for none, in place.
+
+    nutpie gives NaN where there is no message and a string where there is one; NetCDF stores the mix as
+    strings, so without this a saved run would not equal the fitted one.
+    """
+    stats = trace["sample_stats"]
+    for name in ("divergence_message",):
+        if name not in stats.data_vars:
+            continue
+        da: xr.DataArray = stats.to_dataset()[name]
+        if da.dtype == object:
+            values = [
+                "" if m is None or (isinstance(m, float) and not np.isfinite(m)) else str(m)
+                for m in np.asarray(da.values).ravel()
+            ]
+            stats[name] = da.copy(data=np.array(values, dtype=str).reshape(da.shape))
+
+
 def free_parameter_names(model: Any) -> list[str]:
     """Names of the model's free random variables (what convergence is judged on)."""
     return [rv.name for rv in model.free_RVs]
@@ -201,6 +220,7 @@ def fit(
             **kwargs,
         )
         check_complete(trace, free_parameter_names(model), s.chains, s.draws)
+        text_sample_stats(trace)
         timings["compile_and_sampling_s"] = time.perf_counter() - t
         timings["sampling_s"] = float(trace["posterior"].attrs.get("sampling_time", float("nan")))
         timings["compile_s"] = timings["compile_and_sampling_s"] - timings["sampling_s"]

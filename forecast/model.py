@@ -130,6 +130,20 @@ def _constant(spec: Spec, name: str) -> float:
     return float(value)
 
 
+def _hw_sigma(spec: Spec) -> pt.TensorVariable:
+    """Noise of hardware burden as a measure of training compute: ``hw_sigma_min`` + HalfNormal.
+
+    Two measures of one run's compute cannot agree better than the spread of utilization across runs
+    (``priors.hw_sigma_min``, decades); the floor also removes the funnel at ``hw_sigma -> 0`` that gave
+    divergences when few matched pairs inform the scale. ``hw_sigma_min = 0`` is the version-1 HalfNormal.
+    """
+    low = _constant(spec, "hw_sigma_min")
+    if low <= 0:
+        return _half_normal("hw_sigma", spec)
+    excess = pm.HalfNormal("hw_sigma_excess", sigma=spec.prior("hw_sigma")["sigma"])
+    return pm.Deterministic("hw_sigma", low + excess)
+
+
 def _negative_pooled(spec: Spec) -> tuple[pt.TensorVariable, pt.TensorVariable]:
     """Signed compute slope (``slope_sign = "negative"``): ``beta_d = -exp(mu_log_beta + tau_log_beta z_d)``."""
     mu = _normal("mu_log_beta", spec)
@@ -162,7 +176,7 @@ def _structural_compute(data: ModelData, spec: Spec) -> pt.TensorVariable:
     tf_rows = np.flatnonzero(np.isfinite(x_tf))
     hw_rows = np.flatnonzero(np.isfinite(x_hw))
     hw_offset = pm.Deterministic("hw_offset", pt.exp(_normal("hw_offset_log", spec)))
-    hw_sigma = _half_normal("hw_sigma", spec)
+    hw_sigma = _hw_sigma(spec)
     if len(tf_rows):
         pm.StudentT("tf_meas", nu=nu, mu=x[tf_rows], sigma=_constant(spec, "tf_sigma"),
                     observed=x_tf[tf_rows], dims="tf_obs")
@@ -324,7 +338,7 @@ def build_model(data: ModelData, spec: Spec, weights: TrainingWeights | None = N
             x = _structural_compute(data, spec)
         elif len(hw_only):
             hw_offset = _normal("hw_offset", spec)
-            hw_sigma = _half_normal("hw_sigma", spec)
+            hw_sigma = _hw_sigma(spec)
             z_x = pm.Normal("z_x", 0.0, 1.0, dims="hw_only")
             x_latent = obs.loc[hw_only, "x_hw"].to_numpy() - hw_offset + hw_sigma * z_x
             x_full = pt.set_subtensor(pt.as_tensor(x_obs)[hw_only], x_latent)

@@ -55,7 +55,13 @@ def test_graph_structure_dims_and_hyperpriors(tables):
     model = build_model(data, spec)
     free = {rv.name for rv in model.free_RVs}
     assert {"mu_beta", "tau_beta", "z_beta", "mu_gamma", "tau_gamma", "z_gamma", "alpha_local",
-            "hw_offset", "hw_sigma", "z_x", "price_slope", "trend_intercept", "utilization"} <= free
+            "hw_offset", "hw_sigma_excess", "z_x", "price_slope", "trend_intercept", "utilization"} <= free
+    # burden noise has a floor (no funnel at 0): hw_sigma = hw_sigma_min + HalfNormal
+    assert "hw_sigma" in {v.name for v in model.deterministics}
+    prior_draws = pm.draw(model["hw_sigma"], draws=500, random_seed=1)
+    assert prior_draws.min() >= 0.1 and prior_draws.min() < 0.11
+    v1 = build_model(data, spec.with_overrides({"priors": {"hw_sigma_min": 0.0}}))
+    assert "hw_sigma" in {rv.name for rv in v1.free_RVs}  # version 1: the plain HalfNormal
     assert model.named_vars_to_dims["beta"] == ("domain",)
     assert model.named_vars_to_dims["alpha"] == ("benchmark",)
     assert model.named_vars_to_dims["y"] == ("obs",)

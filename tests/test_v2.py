@@ -134,7 +134,7 @@ def test_v2_model_structure_and_signs():
     data = prepare_data(*tables, spec)
     model = build_model(data, spec)
     free = {rv.name for rv in model.free_RVs}
-    assert {"floor_share_unit", "x", "pop_intercept", "pop_slope", "pop_sigma", "hw_offset_log", "hw_sigma",
+    assert {"floor_share_unit", "x", "pop_intercept", "pop_slope", "pop_sigma", "hw_offset_log", "hw_sigma_excess",
             "rw_sigma", "z_walk", "mu_log_beta", "tau_log_beta"} <= free
     assert "z_x" not in free and "mu_beta" not in free
     assert {"tf_meas", "hw_meas"} <= {rv.name for rv in model.observed_RVs}
@@ -338,7 +338,7 @@ def test_recovery_simulates_the_v2_process_at_the_truth():
     spec = load_spec(overrides={"model": {"link": "log", "floors": True, "compute_measure": "both",
                                           "compute_measurement": "structural", "dynamics": "random_walk",
                                           "slope_sign": "negative", "dynamics_bin_years": 2},
-                                "priors": {"tf_sigma": 1e-7}})
+                                "priors": {"tf_sigma": 1e-7, "hw_sigma_min": 0.0}})  # noise-free measurements
     data = prepare_data(results, notable, prices, spec)
     model, names = observed_as_data(build_model(data, spec))
     assert {"y", "tf_meas", "hw_meas", "frontier_y"} <= set(names)
