@@ -187,7 +187,7 @@ def test_recovery_simulation_keeps_berkson_constants_and_redraws_measurements():
     from tests.synthetic import synthetic_tables
 
     r, n, p = synthetic_tables()
-    spec = load_spec(None, {"model": {"compute_measure": "both"}})
+    spec = load_spec(None, {"model": {"compute_measure": "both"}, "priors": {"hw_sigma_min": 0.0}})  # noise-free
     data = prepare_data(r, n, p, spec)
     model, names = observed_as_data(build_model(data, spec))
     assert {"y", "hw_pairs"} <= set(names) and "tf_meas" not in names
