@@ -122,16 +122,15 @@ def text_sample_stats(trace: xr.DataTree) -> None:
     strings, so without this a saved run would not equal the fitted one.
     """
     stats = trace["sample_stats"]
-    for name in ("divergence_message",):
-        if name not in stats.data_vars:
-            continue
-        da: xr.DataArray = stats.to_dataset()[name]
-        if da.dtype == object:
-            values = [
-                "" if m is None or (isinstance(m, float) and not np.isfinite(m)) else str(m)
-                for m in np.asarray(da.values).ravel()
-            ]
-            stats[name] = da.copy(data=np.array(values, dtype=str).reshape(da.shape))
+    if "divergence_message" not in stats.data_vars:
+        return
+    da: xr.DataArray = stats.to_dataset()["divergence_message"]
+    if da.dtype == object:
+        values = [
+            "" if m is None or (isinstance(m, float) and not np.isfinite(m)) else str(m)
+            for m in np.asarray(da.values).ravel()
+        ]
+        stats["divergence_message"] = da.copy(data=np.array(values, dtype=str).reshape(da.shape))
 
 
 def free_parameter_names(model: Any) -> list[str]:

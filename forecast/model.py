@@ -62,6 +62,7 @@ from forecast.prepare import (  # noqa: F401 - re-exported: the model's public d
     link_inverse,
     link_log_jacobian,
     prepare_data,
+    record_t_offsets,
     year_bins,
 )
 
@@ -457,7 +458,7 @@ def _frontier_part(
         # intercepts at each series' mean frontier year: decorrelates them from the rate
         si = fr["series_idx"].to_numpy()
         if weights is None:
-            t_rel = fr["t"].to_numpy() - fr.groupby("series_idx")["t"].transform("mean").to_numpy()
+            t_rel = record_t_offsets(fr)
         else:
             t_rel = pm.Data("frontier_t_rel", weights.frontier_t_rel, dims="frontier_obs")
         mu = a[si] + rate[fr["domain_idx"].to_numpy()] * t_rel

@@ -314,6 +314,11 @@ class TrainingWeights:
         }
 
 
+def record_t_offsets(frontier: pd.DataFrame) -> np.ndarray:
+    """Each frontier record's ``t`` minus the mean ``t`` of its series' records (the frontier part's time axis)."""
+    return (frontier["t"] - frontier.groupby("series")["t"].transform("mean")).to_numpy(dtype=float)
+
+
 def all_rows(data: ModelData) -> TrainingWeights:
     """Weights of ``data`` as its own training set: every row weighted 1, its own constants."""
     fr = data.frontier
@@ -324,7 +329,7 @@ def all_rows(data: ModelData) -> TrainingWeights:
         domain=np.ones(len(data.domains)),
         x_center=data.best["x_center"].to_numpy(dtype=float),
         t_center=data.best["t_center"].to_numpy(dtype=float),
-        frontier_t_rel=(fr["t"] - fr.groupby("series_idx")["t"].transform("mean")).to_numpy(dtype=float),
+        frontier_t_rel=record_t_offsets(fr),
     )
 
 
@@ -369,8 +374,8 @@ def training_weights(full: ModelData, sub: ModelData, cutoff: float) -> Training
     t_center = full.best["t_center"].to_numpy(dtype=float).copy()
     x_center[idx] = sub.best["x_center"].to_numpy(dtype=float)
     t_center[idx] = sub.best["t_center"].to_numpy(dtype=float)
-    t_mean = sub.frontier.groupby("series")["t"].mean()
-    t_rel = np.where(w_fr, fr["t"].to_numpy(dtype=float) - fr["series"].map(t_mean).to_numpy(dtype=float), 0.0)
+    t_rel = np.zeros(len(fr))
+    t_rel[w_fr] = record_t_offsets(fr[w_fr])  # the subset's records are the full data's up to the cutoff (checked)
     return TrainingWeights(
         obs=w_obs.astype(float),
         frontier=w_fr.astype(float),
