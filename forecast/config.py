@@ -420,35 +420,61 @@ def _defaults_with_optional_keys() -> dict[str, Any]:
     return base
 
 
+EXTENDS_KEY = "extends"
+"""Top-level key of a spec file naming the spec file it is merged over (a path relative to its folder)."""
+
+
+def _read_spec_file(p: Path) -> dict[str, Any]:
+    if not p.is_file():
+        raise ConfigError(f"model spec not found: {p}")
+    try:
+        return tomllib.loads(p.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from exc
+
+
+def _spec_chain(path: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """The spec file at ``path`` and the files it extends, base first (``extends = "v2.toml"``)."""
+    chain: list[tuple[Path, dict[str, Any]]] = []
+    seen: set[Path] = set()
+    p: Path | None = path
+    while p is not None:
+        if p.resolve() in seen:
+            raise ConfigError(f"{path}: '{EXTENDS_KEY}' forms a cycle at {p}")
+        seen.add(p.resolve())
+        user = _read_spec_file(p)
+        base = user.pop(EXTENDS_KEY, None)
+        if base is not None and not isinstance(base, str):
+            raise ConfigError(f"{p}: '{EXTENDS_KEY}' must be a spec file name, got {base!r}")
+        chain.append((p, user))
+        p = None if base is None else p.parent / base
+    return chain[::-1]
+
+
 def load_spec(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> Spec:
     """Load a model spec: the TOML at ``path`` merged over the package defaults, then ``overrides``.
 
     Parameters
     ----------
     path
-        A spec file (``models/default.toml``); ``None`` gives the package defaults.
+        A spec file (``models/default.toml``); ``None`` gives the package defaults. A file with a
+        top-level ``extends = "other.toml"`` is merged over that file (itself merged over the defaults).
     overrides
         Nested dict merged last (e.g. ``{"sampler": {"draws": 200}}``).
     """
     merged = _defaults_with_optional_keys()
     source = "<defaults>"
     if path is not None:
-        p = Path(path)
-        if not p.is_file():
-            raise ConfigError(f"model spec not found: {p}")
-        try:
-            user = tomllib.loads(p.read_bytes().decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"{p}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
-        except OSError as exc:
-            raise ConfigError(f"{p}: cannot read: {exc.strerror or exc}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{p}: not valid TOML: {exc}") from exc
-        try:
-            merged = merge(merged, user)
-        except ConfigError as exc:
-            raise ConfigError(f"{p}: {exc}") from None
-        source = str(p)
+        for p, user in _spec_chain(Path(path)):
+            try:
+                merged = merge(merged, user)
+            except ConfigError as exc:
+                raise ConfigError(f"{p}: {exc}") from None
+        source = str(path)
     if overrides:
         merged = merge(merged, overrides)
     try:

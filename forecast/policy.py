@@ -26,6 +26,19 @@ each) 0.8-0.95 all gave 0 divergences and 0.85 was used; with the burden-noise f
 far-tail divergence of a noise scale in 4000 draws, 0.9 none, and a warm refit still fits in 30 s
 (benchmarks/results.md). Version-1 runs keep their 0.85 (``spec_defaults_v1.toml``)."""
 
+REFIT_TARGET_ACCEPT_MIN: float = 0.95
+"""Lowest target acceptance of the one refit an evaluation fit gets when it failed its convergence checks."""
+
+
+def refit_target_accept(target_accept: float) -> float:
+    """Target acceptance of the refit of a fit sampled at ``target_accept`` that did not converge.
+
+    Halves the gap to 1 (0.9 -> 0.95, 0.95 -> 0.975), and is at least :data:`REFIT_TARGET_ACCEPT_MIN`:
+    a refit always takes smaller steps than the fit it repeats, also for specs already at 0.95 (v2).
+    """
+    return max(REFIT_TARGET_ACCEPT_MIN, 1.0 - (1.0 - target_accept) / 2.0)
+
+
 IDENTIFIED_PROB: float = 0.95
 """The compute slope's sign counts as known when P(beta < 0) >= this. Below it, the ratio
 years-per-10x and any wall built on it are NOT identified, and every output says so."""

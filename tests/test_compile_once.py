@@ -27,7 +27,7 @@ def tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 
 def _spec(**model: Any) -> Spec:
-    spec = par.validation_spec(load_spec("models/default.toml"), seed=3)
+    spec = par.validation_spec(load_spec("models/v1.toml"), seed=3)
     return spec.with_overrides({"model": model}) if model else spec
 
 
@@ -154,7 +154,7 @@ def test_production_model_is_unchanged_and_unsupported_options_refuse(tables: tu
 
 def test_tasks_group_by_structure_and_fill_workers(tables: tuple[pd.DataFrame, ...]) -> None:
     r, n, p = tables
-    spec = load_spec("models/default.toml")
+    spec = load_spec("models/v1.toml")
     fits = [(f"o{c}", float(c), i) for i, c in enumerate((2015, 2016, 2017))]
     tasks = compile_once_tasks(spec, r, n, p, fits=fits, draws=10, tune=10, chains=2, var_names=["beta"])
     # one structure although 2015 and 2016 cover one domain and 2017 three (zero-sum offsets are weighted too)
@@ -188,7 +188,7 @@ def test_compile_once_fit_matches_the_plain_fit(tables: tuple[pd.DataFrame, ...]
     from forecast.validation.origins import origin_payload
 
     r, n, p = tables
-    spec = load_spec("models/default.toml")
+    spec = load_spec("models/v1.toml")
     kw = {"draws": 500, "tune": 500, "chains": 2}
     [task] = compile_once_tasks(
         spec, r, n, p, fits=[("o2017", 2017.0, 11), ("o2020", 2020.0, 12)], var_names=MAIN_PARAMETERS, **kw

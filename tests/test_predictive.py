@@ -207,7 +207,7 @@ def test_predictive_context_reads_the_spec_and_fit_years():
     ctx = pr.predictive_context(spec, pd.DataFrame({"year": [2012.7, 2019.1]}))
     assert ctx.floors and ctx.structural and ctx.random_walk
     assert ctx.bin_first == 2012.0 and ctx.bin_width == 2 and ctx.rw_nu == 4.0 and ctx.tf_sigma == 0.15
-    v1 = pr.predictive_context(load_spec(MODELS / "default.toml"), pd.DataFrame({"year": [2012.7]}))
+    v1 = pr.predictive_context(load_spec(MODELS / "v1.toml"), pd.DataFrame({"year": [2012.7]}))
     assert not (v1.floors or v1.structural or v1.random_walk)
 
 
@@ -269,5 +269,5 @@ def test_bridge_leaves_k_out_for_floored_steps_only():
     }
     v2 = load_spec(MODELS / "v2.toml")
     assert "floors=True" in step_metrics(fit, v2)["k_note"]
-    walk_only = load_spec(MODELS / "default.toml", overrides={"model": {"dynamics": "random_walk"}})
+    walk_only = load_spec(MODELS / "v1.toml", overrides={"model": {"dynamics": "random_walk"}})
     assert "k_imagenet" in step_metrics(fit, walk_only)

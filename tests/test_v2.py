@@ -10,6 +10,7 @@ The hand-made run (log link with floors; 1 chain x 3 draws; utilization 1, flat 
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -104,9 +105,16 @@ def test_shipped_v2_specs_load_and_default_stays_v1():
     assert load_spec(ROOT / "models" / "v2.toml").priors["measurement_nu"] >= 30.0
     tf = load_spec(ROOT / "models" / "v2_training_flop.toml").model
     assert tf.compute_measure == "training_flop" and tf.floors and tf.dynamics == "random_walk"
-    default = load_spec(ROOT / "models" / "default.toml").model
-    assert (default.floors, default.compute_measurement, default.dynamics, default.slope_sign) == (
-        False, "berkson", "none", "free")
+    v1 = load_spec(ROOT / "models" / "v1.toml").model
+    assert (v1.floors, v1.compute_measurement, v1.dynamics, v1.slope_sign) == (False, "berkson", "none", "free")
+    # the default is the nested evaluation's choice (models/candidates.toml): version 2, by extension of v2.toml
+    default, v2_spec = load_spec(ROOT / "models" / "default.toml"), load_spec(ROOT / "models" / "v2.toml")
+    assert default.model.name == "default" and default.model.floors
+    same = ("model", "priors", "centering", "sampler")
+    a, b = json.loads(default.to_json()), json.loads(v2_spec.to_json())
+    for d in (a, b):
+        d["model"] = {k: v for k, v in d["model"].items() if k not in ("name", "description")}
+    assert {k: a[k] for k in same} == {k: b[k] for k in same}
 
 
 # ----------------------------------------------------------------------------- model structure

@@ -405,7 +405,7 @@ def test_cli_recovery_v2_needs_a_version_2_spec(tmp_path, capsys):
     if not default_data_paths().results.is_file():
         pytest.skip("data/results.csv is absent")
     out = tmp_path / "v.json"
-    assert main(["validate", "recovery_v2", "--v2-spec", "none", "--out", str(out)]) == 2
+    assert main(["validate", "recovery_v2", "--spec", "models/v1.toml", "--v2-spec", "none", "--out", str(out)]) == 2
     assert "needs a version-2 spec" in capsys.readouterr().err and not out.exists()
 
 

@@ -417,7 +417,10 @@ def run_nested(
     out["wall_clock_s"] = time.perf_counter() - t0
     out["compiles"] = compiles
     out["executor"] = executor.description
-    out["sampler"] = {"draws": draws, "tune": tune, "chains": chains, "refit": "once, tune and draws x2"}
+    out["sampler"] = {
+        "draws": draws, "tune": tune, "chains": chains,
+        "refit": "once: tune, draws and chains x2, target acceptance policy.refit_target_accept",
+    }
     return NestedResult(
         summary=out,
         chosen_spec=specs.get(chosen) if chosen else None,
