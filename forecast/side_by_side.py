@@ -55,10 +55,19 @@ def listed_spec_files(run: Run) -> list[Path]:
     return [folder / f for f in run.spec.forecast.side_by_side]
 
 
+def shown_path(path: str | Path) -> str:
+    """``path`` as the report shows it: relative to the working directory when inside it."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(p)
+
+
 def fit_command(spec_path: Path, models: Path) -> str:
     """The command that fits ``spec_path`` into ``models`` (shown for a listed spec without a run)."""
-    out = "" if models == Path("models") else f" --out {models}"
-    return f"forecast fit --model {spec_path}{out}"
+    out = "" if shown_path(models) == "models" else f" --out {shown_path(models)}"
+    return f"forecast fit --model {shown_path(spec_path)}{out}"
 
 
 @dataclass
@@ -85,9 +94,9 @@ def find_listed_runs(run: Run) -> list[Listed]:
             spec = load_spec(path)
         except ConfigError as exc:
             reason = "spec file not found" if not path.is_file() else f"spec file invalid ({exc})"
-            out.append(Listed(str(path), path.stem, status=f"{reason}: `{path}`"))
+            out.append(Listed(shown_path(path), path.stem, status=f"{reason}: `{shown_path(path)}`"))
             continue
-        item = Listed(str(path), spec.model.name, spec=spec)
+        item = Listed(shown_path(path), spec.model.name, spec=spec)
         run_file = models / spec.model.name / RUN_FILE
         if not run_file.is_file():
             item.status = f"not fitted: `{fit_command(path, models)}`"
@@ -267,7 +276,8 @@ def compare_specs(run: Run, fc: Forecasts | None = None, listed: Sequence[Listed
     main_hash = str(run.meta.get("data_hash", ""))
     main_path = Path(run.path).resolve() if run.path is not None else None
     entries: list[tuple[str, str, Spec | None, Run | None, Forecasts | None, str]] = [
-        (run.name, spec_source(run), run.spec, run, fc, THIS_RUN)]
+        (run.name, shown_path(spec_source(run)) if not spec_source(run).startswith("<") else spec_source(run),
+         run.spec, run, fc, THIS_RUN)]
     for item in items:
         other_fc, status = None, item.status
         if item.run is not None and not status:

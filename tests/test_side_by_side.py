@@ -46,7 +46,7 @@ def _renamed(run: Run, name: str, **model: str) -> Run:
 
 
 def _faster_progress(run: Run) -> Run:
-    """The run with every algorithmic-progress slope doubled (and the deterministics that follow): years per 10x halves."""
+    """The run with every algorithmic-progress slope (and its deterministics) doubled: years per 10x halves."""
     post = run.posterior
     tree = run.trace.copy()
     doubled = {v: post[v] * 2 for v in ("gamma", "mu_gamma", "progress_decades_per_year",
