@@ -217,9 +217,18 @@ def test_run_side_by_side_fits_each_listed_spec_and_survives_a_bad_one(runs, mon
     monkeypatch.setattr(model_cmd, "fit_and_save", fake_fit)
     args = argparse.Namespace(model=Path("models/default.toml"), name="renamed", draws=50)
     model_cmd._fit_side_by_side(args, runs["golden"])
-    assert [c[0] for c in calls] == listed_spec_files(runs["golden"])
+    fitted = [p for p in listed_spec_files(runs["golden"]) if p.name != "nofile.toml"]
+    assert [c[0] for c in calls] == fitted
     assert all(name is None and draws == 50 and not warn for _, name, draws, warn in calls)
-    assert "missing.toml not fitted: broken spec" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "missing.toml not fitted: broken spec" in err and "nofile.toml not fitted: model spec not found" in err
+    # a listed spec with the main run's name is never fitted over it
+    (fitted[0].parent / "clash.toml").write_text('[model]\nname = "golden"\n')
+    clash = dataclasses.replace(runs["golden"], spec=runs["golden"].spec.with_overrides(
+        {"forecast": {"side_by_side": ["clash.toml"]}}))
+    calls.clear()
+    model_cmd._fit_side_by_side(args, clash)
+    assert calls == [] and "main run's name 'golden'" in capsys.readouterr().err
 
 
 def test_make_run_fits_the_side_by_side_specs():

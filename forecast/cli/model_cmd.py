@@ -177,12 +177,16 @@ def _fit_side_by_side(args: argparse.Namespace, run: Any) -> None:
     A listed spec that cannot be fitted (a bad spec file, a failed fit) is reported on stderr and skipped:
     the main run is saved and its report says that spec is not fitted.
     """
+    from forecast.config import load_spec
     from forecast.errors import ConfigError, ConvergenceError, DataError, RunError
     from forecast.side_by_side import listed_spec_files
 
     for path in listed_spec_files(run):
         _say(f"side by side: {path}")
         try:
+            if load_spec(path).model.name == run.name:  # would overwrite the main run
+                _say(f"side-by-side spec {path} not fitted: its model.name is the main run's name '{run.name}'")
+                continue
             fit_and_save(argparse.Namespace(**{**vars(args), "model": path, "name": None}), data_warnings=False)
         except (ConfigError, ConvergenceError, DataError, RunError) as exc:
             _say(f"side-by-side spec {path} not fitted: {' '.join(str(exc).split())}")
