@@ -26,8 +26,10 @@ $(STAMP): pyproject.toml $(LOCK)
 
 setup: $(STAMP)
 
+# The default model, then the specs its [forecast] side_by_side lists (saved runs of the same spec, data and
+# seed are reused), then the forecasts and the report showing the default beside them.
 run: $(STAMP)
-	$(VENV)/bin/forecast run
+	$(VENV)/bin/forecast run --side-by-side
 
 test: lint
 	$(PY) -m pytest -q

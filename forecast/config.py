@@ -176,6 +176,7 @@ class ForecastConfig:
     horizon_year: int
     fan_years: tuple[int, int]
     saturation_fraction: float = 0.1
+    side_by_side: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -324,6 +325,7 @@ def spec_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Spec:
         horizon_year=int(_number(f["horizon_year"], "forecast.horizon_year", integer=True)),
         fan_years=(int(fan[0]), int(fan[1])),
         saturation_fraction=float(f["saturation_fraction"]),
+        side_by_side=_spec_files(f["side_by_side"], "forecast.side_by_side"),
     )
     if not (isinstance(f["saturation_fraction"], int | float) and 0 < f["saturation_fraction"] < 1):
         raise ConfigError(f"'forecast.saturation_fraction' = {f['saturation_fraction']!r} must be in (0, 1)")
@@ -406,6 +408,17 @@ def _check_v2_options(model: ModelConfig, priors: Mapping[str, Any]) -> None:
         for key, value in entry.items():
             _number(value, f"{where}.{key}", positive=True)
         beta_from_range(entry["mean"], entry["low"], entry["high"], where)
+
+
+def _spec_files(value: Any, where: str) -> tuple[str, ...]:
+    """A list of spec file names (``.toml``, relative to the listing spec's folder) as a tuple."""
+    if not isinstance(value, list | tuple):
+        raise ConfigError(f"'{where}' must be a list of spec files (e.g. [\"v2.toml\"]), got {value!r}")
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip() or not item.endswith(".toml"):
+            raise ConfigError(f"'{where}[{i}]' = {item!r} must be a spec file name ending in .toml "
+                              "(relative to the folder of the spec that lists it)")
+    return tuple(value)
 
 
 def _bool(value: Any, where: str) -> bool:

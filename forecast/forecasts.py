@@ -909,11 +909,24 @@ def wall_interval_text(row: Mapping[str, Any] | pd.Series, horizon: int, t0: int
     return f"{f('median')} ({inner:.0%}: {f('lo50')}-{f('hi50')}; {outer:.0%}: {f('lo')}-{f('hi')})"
 
 
+def wall_text(fc: Forecasts, row: Mapping[str, Any] | pd.Series) -> str:
+    """A wall-table row of ``fc`` in words: its wall year with the 50% and 90% intervals, or "saturates first".
+
+    With error floors a domain whose frontier nears its floor before the wall in most draws says
+    ``saturates first (P = ...; frontier within 10% of its floor by <year>)`` instead of a wall year.
+    """
+    horizon, t0 = int(fc.wall.attrs["horizon_year"]), fc.last_data_year
+    if row.get("saturates_first", False):
+        return (f"saturates first (P = {row['p_saturates_first']:.2f}; frontier within "
+                f"{fc.wall.attrs.get('saturation_fraction', 0.1):.0%} of its floor by "
+                f"{format_year(float(row['saturation_median']), horizon, t0)})")
+    return wall_interval_text(row, horizon, t0)
+
+
 def headline(run_or_forecasts: Run | Forecasts) -> str:
     """Summarize a run for the console: slopes, years per 10x compute and wall years per budget."""
     fc = run_or_forecasts if isinstance(run_or_forecasts, Forecasts) else compute_forecasts(run_or_forecasts)
     label = policy.interval_label()
-    horizon = int(fc.wall.attrs["horizon_year"])
     t0 = fc.last_data_year
     from forecast.walls import frontier_headline
 
@@ -952,11 +965,7 @@ def headline(run_or_forecasts: Run | Forecasts) -> str:
         f"Economic wall (frontier keeps its pace from {t0}; first year its compute costs more than):"
     )
     for _, row in fc.wall_table.iterrows():
-        txt = wall_interval_text(row, horizon, t0)
-        if row.get("saturates_first", False):
-            txt = (f"saturates first (P = {row['p_saturates_first']:.2f}; frontier within "
-                   f"{fc.wall.attrs.get('saturation_fraction', 0.1):.0%} of its floor by "
-                   f"{format_year(float(row['saturation_median']), horizon, t0)})")
+        txt = wall_text(fc, row)
         flag = "" if row["identified"] else "  [NOT IDENTIFIED: compute effect too uncertain]"
         lines.append(f"  {row['domain']} ({row['benchmark']}), {row['budget']}: {txt}{flag}")
     return "\n".join(lines)

@@ -2,7 +2,9 @@
 
 A report reads the saved run only and never samples. Its sections, in order: the headline (wall years
 per domain and budget), the data, convergence and a posterior predictive check, per-domain fits,
-algorithmic progress against the anchors, the projection table, the cost of staying on trend (fan
+algorithmic progress against the anchors, the scaling exponent against theory, the run beside the
+other specs its ``[forecast] side_by_side`` lists (:mod:`forecast.side_by_side`, from their saved runs),
+the projection table, the cost of staying on trend (fan
 charts with the budgets, the wall and spending tables), and the assumptions with the TOML keys that
 change them. The forecast tables are also written as CSV beside the report, each row carrying the
 run's path, data hash and creation time, so every number in the report traces to the run it names.
@@ -19,7 +21,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -44,6 +46,9 @@ from forecast.forecasts import (
 from forecast.identification import not_identified_note, rule_text
 from forecast.run import Run, load_run
 from forecast.theory import format_theory
+
+if TYPE_CHECKING:
+    from forecast.side_by_side import SideBySide
 
 VALIDATION_JSON = "validation.json"
 REPORT_MD = "report.md"
@@ -788,14 +793,20 @@ def build_document(
     others: Sequence[Forecasts] = (),
     figures: bool = True,
     validation: dict[str, Any] | None = None,
+    side_by_side: SideBySide | None = None,
 ) -> Document:
     """Build the report as a :class:`Document` (sections in the order the issue asks for).
 
     ``figures=False`` leaves the figures out (fast previews and tests); ``validation`` is the content
-    of ``validation.json`` (``forecast validate``), rendered as a last section when given.
+    of ``validation.json`` (``forecast validate``), rendered as a last section when given;
+    ``side_by_side`` is :func:`forecast.side_by_side.compare_specs` of the run (computed when not given).
     """
+    from forecast.side_by_side import compare_specs
+
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        doc = _build_document(run, fc or compute_forecasts(run), others, figures, validation)
+        fc = fc or compute_forecasts(run)
+        comp = side_by_side if side_by_side is not None else compare_specs(run, fc)
+        doc = _build_document(run, fc, others, figures, validation, comp)
     if validation:
         _validation_section(doc, run, validation)
         if validation.get("bridge"):
@@ -838,8 +849,9 @@ def _validation_section(doc: Document, run: Run, validation: dict[str, Any]) -> 
 
 
 def _build_document(run: Run, fc: Forecasts, others: Sequence[Forecasts], figures: bool,
-                    validation: dict[str, Any] | None = None) -> Document:
+                    validation: dict[str, Any] | None = None, comp: SideBySide | None = None) -> Document:
     from forecast.report_frontier import frontier_section
+    from forecast.side_by_side import side_by_side_section
 
     horizon = int(fc.wall.attrs["horizon_year"])
     doc = Document(f"Computational limits of deep learning: run '{fc.run_name}'", figures=figures)
@@ -871,6 +883,8 @@ def _build_document(run: Run, fc: Forecasts, others: Sequence[Forecasts], figure
     _fits_section(doc, run, fc)
     _progress_section(doc, fc)
     _theory_section(doc, fc)
+    if comp is not None:
+        side_by_side_section(doc, comp)
     _targets_section(doc, fc, others)
     _wall_section(doc, fc, run)
     _assumptions_section(doc, run, fc)
@@ -910,6 +924,8 @@ def write_report(
     RunError
         No ``out_dir`` is given and the run's stored name is not a safe folder name.
     """
+    from forecast.side_by_side import compare_specs, write_side_by_side_csv
+
     out = Path(out_dir) if out_dir is not None else default_report_dir(run)
     fc = forecasts if forecasts is not None else compute_forecasts(run)
     others_runs = [
@@ -918,7 +934,9 @@ def write_report(
     ]
     others = [compute_forecasts(o) for o in others_runs]
     validation = load_validation(out / VALIDATION_JSON) if include_validation else None
-    doc = build_document(run, fc, others, figures=figures, validation=validation)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        comp = compare_specs(run, fc)
+    doc = build_document(run, fc, others, figures=figures, validation=validation, side_by_side=comp)
     for b in doc.blocks:
         if b.kind == "fig":
             atomic_write_bytes(out / FIGURE_DIR / f"{check_run_name(b.name, 'figure name')}.png", b.png)
@@ -931,6 +949,7 @@ def write_report(
         )
     if others:
         atomic_write_text(out / "link_comparison.csv", compare_links([fc, *others]).to_csv(index=False))
+    write_side_by_side_csv(comp, out)
     md = atomic_write_text(out / REPORT_MD, doc.to_markdown())
     page = atomic_write_text(out / REPORT_HTML, doc.to_html())
     return md, page

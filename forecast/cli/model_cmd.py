@@ -1,4 +1,8 @@
-"""``forecast fit``, ``forecast summary`` and ``forecast run`` (fit + forecasts + report)."""
+"""``forecast fit``, ``forecast summary`` and ``forecast run`` (fit + forecasts + report).
+
+``forecast run --side-by-side`` also fits the specs listed in the spec's ``[forecast] side_by_side`` (after
+the main run, before the report), so the report shows the run beside them (:mod:`forecast.side_by_side`).
+"""
 
 from __future__ import annotations
 
@@ -57,6 +61,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                               "write the run and the report, print the headline.")
     _add_fit_options(run_p)
     run_p.add_argument("--reports", type=Path, default=Path("reports"), help="report folder (default: reports/)")
+    run_p.add_argument("--side-by-side", action="store_true",
+                       help="also fit the specs the spec lists in [forecast] side_by_side (into --out, reusing "
+                            "saved runs of the same spec, data and seed; the sampler options apply to them too), "
+                            "so the report shows them beside this run")
     run_p.set_defaults(handler=cmd_run)
 
 
@@ -79,8 +87,8 @@ def _report_data_warnings(warnings: list[str]) -> None:
              "`forecast data check data/results.csv data/notable_models.csv` lists them all")
 
 
-def fit_and_save(args: argparse.Namespace) -> Any:
-    """Load spec and data, fit, save; return the saved run."""
+def fit_and_save(args: argparse.Namespace, data_warnings: bool = True) -> Any:
+    """Load spec and data, fit, save; return the saved run (``data_warnings``: print the data's warnings)."""
     from forecast.config import load_spec
     from forecast.data.load import load_training_tables
     from forecast.fit import fit
@@ -95,7 +103,8 @@ def fit_and_save(args: argparse.Namespace) -> Any:
     spec = load_spec(args.model or default_spec_path(), _overrides(args))
     name = args.name or spec.model.name
     tables = load_training_tables(args.data_dir)
-    _report_data_warnings(tables.warnings)
+    if data_warnings:
+        _report_data_warnings(tables.warnings)
     reused = _reusable_run(args.out / name, spec, tables.data_hash) if not args.refit else None
     if reused is not None:
         return reused
@@ -162,6 +171,27 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fit_side_by_side(args: argparse.Namespace, run: Any) -> None:
+    """Fit (or reuse) each spec ``run``'s spec lists in ``[forecast] side_by_side``, into ``args.out``.
+
+    A listed spec that cannot be fitted (a bad spec file, a failed fit) is reported on stderr and skipped:
+    the main run is saved and its report says that spec is not fitted.
+    """
+    from forecast.config import load_spec
+    from forecast.errors import ConfigError, ConvergenceError, DataError, RunError
+    from forecast.side_by_side import listed_spec_files
+
+    for path in listed_spec_files(run):
+        _say(f"side by side: {path}")
+        try:
+            if load_spec(path).model.name == run.name:  # would overwrite the main run
+                _say(f"side-by-side spec {path} not fitted: its model.name is the main run's name '{run.name}'")
+                continue
+            fit_and_save(argparse.Namespace(**{**vars(args), "model": path, "name": None}), data_warnings=False)
+        except (ConfigError, ConvergenceError, DataError, RunError) as exc:
+            _say(f"side-by-side spec {path} not fitted: {' '.join(str(exc).split())}")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """``forecast run``: fit, forecasts, report and headline in one command."""
     import warnings
@@ -173,6 +203,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         run = fit_and_save(args)
+        if args.side_by_side:
+            _fit_side_by_side(args, run)
     t0 = time.perf_counter()
     out = args.reports / check_run_name(run.name)
     try:
