@@ -352,6 +352,9 @@ def test_markdown_figures_and_atomic_json(tmp_path):
     ):
         assert text in md
     assert "No validation results" in validation_markdown({})
+    # a file holding checks of several specs names each check's spec file
+    data["recovery"]["spec_source"] = "models/v1.toml"
+    assert "### Parameter recovery - spec `models/v1.toml`\n" in validation_markdown(data)
     paths = validation_figures(data, tmp_path / "fig")
     assert len(paths) == 3 and all(p.stat().st_size > 0 for p in paths)
     assert {p.name for p in paths} >= {"validation_recovery_coverage.png", "validation_recovery_v2_coverage.png"}
@@ -407,6 +410,9 @@ def test_cli_recovery_v2_needs_a_version_2_spec(tmp_path, capsys):
     out = tmp_path / "v.json"
     assert main(["validate", "recovery_v2", "--spec", "models/v1.toml", "--v2-spec", "none", "--out", str(out)]) == 2
     assert "needs a version-2 spec" in capsys.readouterr().err and not out.exists()
+    # the link comparison needs a spec that can take the logit and identity links (no floors)
+    assert main(["validate", "links", "--spec", "models/default.toml", "--out", str(out)]) == 2
+    assert "floors, which need the log link" in capsys.readouterr().err and not out.exists()
 
 
 def test_wall_summary_reads_the_forecast_wall_table_and_keeps_never():

@@ -105,6 +105,15 @@ def handle(args: argparse.Namespace) -> int:
             checks[i] = RECOVERY_V2
         elif v2_spec is not None:
             checks.insert(i + 1, RECOVERY_V2)
+    if "links" in checks and spec.model.floors:
+        # the link comparison refits the spec under the logit and identity links; floors need the log link
+        if args.check == "links":
+            print(f"links compares the logit, log and identity links; {args.spec} has error floors, which need "
+                  "the log link: give a spec without floors (e.g. --spec models/v1.toml)", file=sys.stderr)
+            return 2
+        checks.remove("links")
+        print(f"links left out: {args.spec} has error floors (log link only); "
+              "`forecast validate links --spec models/v1.toml` compares the links of version 1", file=sys.stderr)
     if RECOVERY_V2 in checks and v2_spec is None:
         print("recovery_v2 needs a version-2 spec: --v2-spec is 'none' and --spec has no floors", file=sys.stderr)
         return 2
@@ -149,7 +158,9 @@ def handle(args: argparse.Namespace) -> int:
             write_validation_json(
                 out,
                 {
-                    check: {**sections[check], "data_hash": digest},
+                    check: {**sections[check], "data_hash": digest,
+                            "spec_source": (v2_spec.source if check == RECOVERY_V2 and v2_spec is not None
+                                            else spec.source)},
                     "spec": spec.source,
                 },
             )

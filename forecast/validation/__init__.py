@@ -304,7 +304,13 @@ def validation_markdown(data: dict[str, Any]) -> str:
     }
     for key in SECTIONS:
         if key in data and data[key]:
-            parts += renderers[key](data[key]) + [""]
+            lines = renderers[key](data[key])
+            source = data[key].get("spec_source") if isinstance(data[key], dict) else None
+            if source and lines and lines[0].startswith("#"):
+                # one validation file can hold checks of several specs (e.g. version 1's recovery beside the
+                # default's): each check names the spec file it ran on
+                lines = [f"{lines[0]} - spec `{source}`", *lines[1:]]
+            parts += lines + [""]
     if len(parts) == 2:
         parts.append("No validation results yet (`forecast validate all`).")
     return "\n".join(parts).rstrip() + "\n"
