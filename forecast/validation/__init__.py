@@ -306,7 +306,7 @@ def validation_markdown(data: dict[str, Any]) -> str:
         if key in data and data[key]:
             lines = renderers[key](data[key])
             source = data[key].get("spec_source") if isinstance(data[key], dict) else None
-            if source and lines and lines[0].startswith("#"):
+            if source and lines and lines[0].startswith("#") and "spec" not in lines[0]:
                 # one validation file can hold checks of several specs (e.g. version 1's recovery beside the
                 # default's): each check names the spec file it ran on
                 lines = [f"{lines[0]} - spec `{source}`", *lines[1:]]
