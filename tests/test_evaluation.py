@@ -361,6 +361,12 @@ def test_markdown_renders_evaluation_sections_and_bridge(tmp_path: Path):
     }
     md = validation_markdown(data)
     assert "Untouched holdout" in md and "baseline(s) with lower CRPS than the model: thompson_poly" in md
+    data["holdout"]["attempts"] = [
+        {"draws": 2000, "tune": 2000, "chains": 2, "target_accept": 0.95, "converged": False},
+        {"draws": 4000, "tune": 4000, "chains": 4, "target_accept": 0.975, "converged": True},
+    ]
+    assert ("Sampled 2 x 2000 draws (2000 tuning, target acceptance 0.95): not converged; refitted 4 x 4000 draws "
+            "(4000 tuning, target acceptance 0.975): converged.") in validation_markdown(data)
     paths = render.evaluation_figures(data, tmp_path)
     assert [p.name for p in paths] == ["validation_pit.png"]
     json.dumps(data)

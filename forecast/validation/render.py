@@ -169,6 +169,17 @@ def nested_md(nd: dict[str, Any]) -> list[str]:
     return out
 
 
+def _sampling_text(fit: dict[str, Any]) -> str:
+    """How a fit was sampled: its attempts (chains x draws, tuning, target acceptance) and its status."""
+    attempts = fit.get("attempts") or []
+    if not attempts:
+        return ""
+    parts = [f"{a.get('chains', fit.get('sampler', {}).get('chains', '?'))} x {a['draws']} draws "
+             f"({a['tune']} tuning, target acceptance {a['target_accept']:g}): "
+             f"{'converged' if a.get('converged') else 'not converged'}" for a in attempts]
+    return " Sampled " + "; refitted ".join(parts) + "."
+
+
 def holdout_md(ho: dict[str, Any]) -> list[str]:
     """The untouched holdout."""
     out = [
@@ -177,7 +188,7 @@ def holdout_md(ho: dict[str, Any]) -> list[str]:
         f"Spec `{ho['spec']}` ({ho.get('chosen_by', '')}) fitted once on results published up to "
         f"{ho['holdout_after']}; {ho['results_after_date']} results were published after it, "
         f"{ho['scored_rows']} of them scorable (domain and compute), and {ho['scored_frontier_targets']} "
-        "benchmarks have a later best result for the frontier check.",
+        "benchmarks have a later best result for the frontier check." + _sampling_text(ho),
         "",
     ]
     if ho["status"] == "failed":
