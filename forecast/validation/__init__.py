@@ -295,8 +295,10 @@ def validation_markdown(data: dict[str, Any]) -> str:
         "sold": render.sold_md,
         "sbc": render.sbc_md,
         "recovery": _recovery_md,
+        # a section without its spec file (written before checks named it) names the spec by its model name
         "recovery_v2": lambda rec: _recovery_md(
-            rec, f"Parameter recovery: version-2 options (spec '{rec.get('spec', 'v2')}')"
+            rec, "Parameter recovery: version-2 options"
+            + ("" if rec.get("spec_source") else f" (spec '{rec.get('spec', 'v2')}')")
         ),
         "backtest": _backtest_md,
         "links": _links_md,
@@ -306,7 +308,7 @@ def validation_markdown(data: dict[str, Any]) -> str:
         if key in data and data[key]:
             lines = renderers[key](data[key])
             source = data[key].get("spec_source") if isinstance(data[key], dict) else None
-            if source and lines and lines[0].startswith("#") and "spec" not in lines[0]:
+            if source and lines and lines[0].startswith("#"):
                 # one validation file can hold checks of several specs (e.g. version 1's recovery beside the
                 # default's): each check names the spec file it ran on
                 lines = [f"{lines[0]} - spec `{source}`", *lines[1:]]
