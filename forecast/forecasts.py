@@ -41,7 +41,13 @@ import pandas as pd
 import xarray as xr
 
 from forecast import policy
-from forecast.identification import identification, not_identified_note
+from forecast.identification import (
+    identification,
+    not_identified_note,
+    progress_probability,
+    ratio_identified,
+    ratio_not_identified_note,
+)
 from forecast.prepare import ModelData, link_forward, link_inverse, year_bins
 from forecast.run import Run
 
@@ -385,6 +391,7 @@ def compute_progress(run: Run) -> xr.Dataset:
         ds["decades_per_year_weighted"] = evidence_weighted(ds["decades_per_year"], included)
         ds["years_per_10x_weighted"] = 1.0 / ds["decades_per_year_weighted"]
         ds["halving_months_weighted"] = ds["years_per_10x_weighted"] * 12.0 / _LOG2_10
+        ds["p_progress_weighted"] = progress_probability(ds["decades_per_year_weighted"])
     ds["halving_months"] = ds["years_per_10x"] * 12.0 / _LOG2_10
     ds["halving_months_shared"] = ds["years_per_10x_shared"] * 12.0 / _LOG2_10
     ds.attrs["weighted_domains"] = ",".join(included)
@@ -599,7 +606,7 @@ def progress_table(progress: xr.Dataset) -> pd.DataFrame:
     names = ("years_per_10x", "decades_per_year", "halving_months")
     dom = xr.merge(
         [_prefixed(summarize(progress[v]), v) for v in names]
-        + [progress[["p_beta_negative", "p_gamma_negative", "identified"]]]
+        + [progress[["p_beta_negative", "p_gamma_negative", "p_progress", "identified", "ratio_identified"]]]
     )
     df = _frame(dom, ("domain",))
     shared = xr.merge([_prefixed(summarize(progress[v + "_shared"]), v) for v in names])
@@ -609,28 +616,41 @@ def progress_table(progress: xr.Dataset) -> pd.DataFrame:
         domain="shared",
         p_beta_negative=float(progress["p_beta_negative_shared"]),
         p_gamma_negative=float(progress["p_gamma_negative_shared"]),
+        p_progress=float(progress["p_progress_shared"]),
         identified=bool(identified_shared),
+        ratio_identified=bool(progress["ratio_identified_shared"]),
     )
     rows = [row]
     if "years_per_10x_weighted" in progress:
         weighted = xr.merge([_prefixed(summarize(progress[v + "_weighted"]), v) for v in names])
         w_row: dict[str, Any] = {str(k): float(v) for k, v in weighted.data_vars.items()}
         included = str(progress.attrs.get("weighted_domains", ""))
+        w_ident = bool(progress["identified"].sel(domain=included.split(",")).any()) if included else False
+        w_progress = float(progress["p_progress_weighted"])
         w_row.update(
             domain=WEIGHTED_ROW,
             p_beta_negative=float("nan"),
             p_gamma_negative=float("nan"),
-            identified=bool(progress["identified"].sel(domain=included.split(",")).any()) if included else False,
+            p_progress=w_progress,
+            identified=w_ident,
+            ratio_identified=bool(ratio_identified(w_ident, w_progress)),
         )
         rows.append(w_row)
     df = pd.concat([df, pd.DataFrame(rows)], ignore_index=True)
     df["identified"] = df["identified"].astype(bool)
-    df["note"] = np.where(df["identified"], "", NOT_IDENTIFIED_NOTE)
+    df["ratio_identified"] = df["ratio_identified"].astype(bool)
+    df["note"] = [
+        "" if ratio else NOT_IDENTIFIED_NOTE if not compute else ratio_not_identified_note(p)
+        for compute, ratio, p in zip(df["identified"], df["ratio_identified"], df["p_progress"], strict=True)
+    ]
     if "years_per_10x_weighted" in progress:
-        df.loc[df["domain"] == WEIGHTED_ROW, "note"] = (
-            f"precision-weighted over error-rate domains: {progress.attrs.get('weighted_domains', '')} "
-            f"(1 - BLEU/100 and 1 - AP are not error rates and are left out)"
-        )
+        weighted_row = df["domain"] == WEIGHTED_ROW
+        df.loc[weighted_row, "note"] = [
+            "; ".join(x for x in (
+                f"precision-weighted over error-rate domains: {progress.attrs.get('weighted_domains', '')} "
+                f"(1 - BLEU/100 and 1 - AP are not error rates and are left out)", note) if x)
+            for note in df.loc[weighted_row, "note"]
+        ]
     return df
 
 
@@ -949,6 +969,9 @@ def headline(run_or_forecasts: Run | Forecasts) -> str:
         )
         if not row["identified"]:
             ypt = f"years per 10x NOT IDENTIFIED (P(beta<0) = {row['p_beta_negative']:.2f}; k too uncertain)"
+        elif not row["ratio_identified"]:
+            ypt = (f"years per 10x NOT IDENTIFIED (P(gamma/beta > 0) = {row['p_progress']:.3f}: "
+                   f"sign of algorithmic progress uncertain)")
         lines.append(
             f"  {dom}: beta {b:+.3f} [{blo:+.3f}, {bhi:+.3f}], gamma {g:+.3f} [{glo:+.3f}, {ghi:+.3f}]; {ypt}"
         )
@@ -959,7 +982,7 @@ def headline(run_or_forecasts: Run | Forecasts) -> str:
             lines.append(
                 f"  {label}: {sh['years_per_10x_median']:.2g} yr per 10x compute "
                 f"[{sh['years_per_10x_lo']:.2g}, {sh['years_per_10x_hi']:.2g}] (Thompson: ~3)"
-                + ("" if label == "shared" else f" - {sh['note']}")
+                + ("" if label == "shared" and bool(sh["ratio_identified"]) else f" - {sh['note']}")
             )
     lines.append(
         f"Economic wall (frontier keeps its pace from {t0}; first year its compute costs more than):"

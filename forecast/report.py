@@ -43,7 +43,7 @@ from forecast.forecasts import (
     sibling_link_runs,
     summarize,
 )
-from forecast.identification import not_identified_note, rule_text
+from forecast.identification import not_identified_note, ratio_rule_text, rule_text
 from forecast.run import Run, load_run
 from forecast.theory import format_theory
 
@@ -429,9 +429,13 @@ def progress_display(table: pd.DataFrame) -> pd.DataFrame:
             "compute halving, months": [fmt_interval(r, "halving_months", 1) for _, r in table.iterrows()],
             "P(beta<0)": [fmt(v, 3) for v in table["p_beta_negative"]],
             "P(gamma<0)": [fmt(v, 3) for v in table["p_gamma_negative"]],
+            "P(gamma/beta > 0)": [fmt(v, 3) for v in table["p_progress"]],
         }
     )
-    out["identified"] = ["yes" if ok else "NOT IDENTIFIED" for ok in table["identified"]]
+    out["identified"] = [
+        "yes" if ratio else "NOT IDENTIFIED (k)" if not compute else "NOT IDENTIFIED (sign of progress)"
+        for compute, ratio in zip(table["identified"], table["ratio_identified"], strict=True)
+    ]
     return out
 
 
@@ -597,8 +601,8 @@ def _progress_section(doc: Document, fc: Forecasts) -> None:
         f"Years of algorithmic progress equivalent to 10x training compute (beta / gamma), per domain and "
         f"for "
         f"the shared (population) slopes. Medians and {policy.interval_label()} intervals, never means: the "
-        f"ratio is heavy-tailed. One rule decides identification in every table ({rule_text()}); where it "
-        f"fails the ratio is **NOT IDENTIFIED**: its interval is shown but means nothing."
+        f"ratio is heavy-tailed. One rule decides identification in every table: {ratio_rule_text()}. Where "
+        f"it fails the ratio is **NOT IDENTIFIED**: its interval is shown but means nothing."
     )
     doc.table(progress_display(fc.progress_table))
     anchors = pd.DataFrame(
@@ -621,6 +625,15 @@ def _progress_section(doc: Document, fc: Forecasts) -> None:
             "NOT IDENTIFIED (compute effect too uncertain): "
             + ", ".join(not_id)
             + ". Their years-per-10x and walls are not estimates."
+        )
+    sign_unknown = fc.progress_table[fc.progress_table["identified"] & ~fc.progress_table["ratio_identified"]]
+    if len(sign_unknown):
+        doc.warn(
+            "Years per 10x NOT IDENTIFIED (sign of algorithmic progress uncertain): "
+            + ", ".join(f"{r['domain']} (P(gamma/beta > 0) = {r['p_progress']:.3f})"
+                        for _, r in sign_unknown.iterrows())
+            + ". Their compute effect (k) and walls are identified; the split of progress between compute and "
+            "algorithms is not."
         )
     doc.fig(
         "progress",

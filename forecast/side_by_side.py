@@ -147,7 +147,8 @@ class SideBySide:
             for _, r in table.iterrows():
                 for q in quantities:
                     row = {**{k: r[k] for k in keep}, "domain": r["domain"], "benchmark": r.get("benchmark"),
-                           "budget": r.get("budget"), "quantity": q, "identified": r["identified"]}
+                           "budget": r.get("budget"), "quantity": q,
+                           "identified": r.get(f"{q}_identified", r["identified"])}
                     if q == "p_k_above_theory":
                         row["value"] = r[q]
                     else:
@@ -208,8 +209,8 @@ def _spec_row(name: str, file: str, spec: Spec | None, run: Run | None, fc: Fore
         if label in prog:
             r = prog[label]
             row.update({f"{q}_{k}": float(r[f"years_per_10x_{k}"]) for k in ("median", "lo", "hi")})
-            row[f"{q}_identified"] = bool(r["identified"])
-            row[f"{q}_cell"] = _interval_cell(r, "years_per_10x", 2, bool(r["identified"]))
+            row[f"{q}_identified"] = bool(r["ratio_identified"])
+            row[f"{q}_cell"] = _interval_cell(r, "years_per_10x", 2, bool(r["ratio_identified"]))
         else:
             row.update({f"{q}_{k}": np.nan for k in ("median", "lo", "hi")})
             row[f"{q}_identified"] = None
@@ -230,7 +231,8 @@ def _domain_rows(base: dict[str, Any], fc: Forecasts) -> list[dict[str, Any]]:
         ident = bool(p["identified"])
         row = {**base, "domain": dom, "identified": ident, "p_beta_negative": float(p["p_beta_negative"]),
                **{f"years_per_10x_{k}": float(p[f"years_per_10x_{k}"]) for k in ("median", "lo", "hi")},
-               "years_per_10x_cell": _interval_cell(p, "years_per_10x", 2, ident)}
+               "years_per_10x_identified": bool(p["ratio_identified"]),
+               "years_per_10x_cell": _interval_cell(p, "years_per_10x", 2, bool(p["ratio_identified"]))}
         if dom in theory:
             t = theory[dom]
             row.update({f"k_{k}": float(t[f"k_{k}"]) for k in ("median", "lo", "hi")})

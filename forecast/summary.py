@@ -14,7 +14,7 @@ import xarray as xr
 
 from forecast import policy, theory
 from forecast.forecasts import WEIGHTED_ROW, compute_progress, progress_table, summarize
-from forecast.identification import identification, rule_text
+from forecast.identification import identification, ratio_rule_text
 from forecast.run import Run
 
 
@@ -37,6 +37,8 @@ def domain_table(run: Run) -> pd.DataFrame:
                 row[f"{name}_{stat}"] = float(q[stat].sel(domain=d))
         row["p_beta_negative"] = float(ident["p_beta_negative"].sel(domain=d))
         row["identified"] = bool(ident["identified"].sel(domain=d))
+        row["ratio_identified"] = bool(ident["ratio_identified"].sel(domain=d))
+        row["p_progress"] = float(ident["p_progress"].sel(domain=d))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -85,6 +87,8 @@ def format_summary(run: Run) -> str:
                 f"{_fmt(r.years_per_10x_high, 2)}]"
         if not r.identified:
             ratio = "not identified (k too uncertain)"
+        elif not r.ratio_identified:
+            ratio = f"not identified (P(progress) {r.p_progress:.3f})"
         lines.append(
             f"{r.domain:26s} {r.n_results:4d}  "
             f"{_fmt(r.beta_median)} [{_fmt(r.beta_low)}, {_fmt(r.beta_high)}]".ljust(62)
@@ -108,5 +112,5 @@ def format_summary(run: Run) -> str:
                      f"[{_fmt(w['years_per_10x_lo'], 2)}, {_fmt(w['years_per_10x_hi'], 2)}] - {w['note']}")
     lines.append("")
     lines.append(text)
-    lines.append(f"({rule_text()})")
+    lines.append(f"({ratio_rule_text()})")
     return "\n".join(lines)

@@ -248,7 +248,8 @@ def test_every_table_number_comes_from_the_run(report, runs):
             assert got["P(beta<0)"] == "n/a"
         else:
             assert float(got["P(beta<0)"]) == pytest.approx(exp["p_beta_negative"], abs=6e-4)
-        assert (got["identified"] == "yes") == bool(exp["identified"])
+        assert (got["identified"] == "yes") == bool(exp["ratio_identified"])
+        assert float(got["P(gamma/beta > 0)"]) == pytest.approx(exp["p_progress"], abs=6e-4)
 
     horizon, t0 = int(fc.wall.attrs["horizon_year"]), fc.last_data_year
     for cols, table, prefix in (

@@ -25,9 +25,10 @@ from forecast import theory
 from forecast.config import load_spec
 from forecast.diagnostics import ConvergenceChecks
 from forecast.errors import ConfigError
-from forecast.identification import exponent_identified, identification
+from forecast.identification import exponent_identified, identification, ratio_identified
 from forecast.model import build_model, prepare_data
 from forecast.prepare import MISMATCH_KEY, year_bins
+from forecast.report import progress_display
 from forecast.run import Run
 from tests.synthetic import synthetic_tables
 from tests.test_forecasts import DOMAINS, SERIES, _data, _posterior, make_run
@@ -283,6 +284,25 @@ def test_one_rule_flags_a_negative_but_tiny_slope():
         od = table[table["domain"] == "object_detection"]
         assert not od["identified"].any()
     assert fc.identified == {"image_classification": True, "object_detection": False}
+
+
+def test_ratio_rule_at_its_bound():
+    assert ratio_identified(True, 0.95) and not ratio_identified(True, 0.94) and not ratio_identified(False, 1.0)
+
+
+def test_years_per_10x_needs_the_sign_of_progress():
+    run = _run_v2()  # object detection: beta -0.1 (k = 23, identified) but gamma 0 (P(gamma/beta > 0) = 0)
+    fc = F.compute_forecasts(run)
+    prog = fc.progress_table.set_index("domain")
+    assert prog.loc["object_detection", "identified"] and not prog.loc["object_detection", "ratio_identified"]
+    assert prog.loc["object_detection", "p_progress"] == 0.0
+    assert "sign of algorithmic progress is uncertain" in prog.loc["object_detection", "note"]
+    assert prog.loc["image_classification", "ratio_identified"] and prog.loc["image_classification", "note"] == ""
+    assert fc.wall_table[fc.wall_table["domain"] == "object_detection"]["identified"].all()  # walls stand
+    shown = progress_display(fc.progress_table).set_index("domain")["identified"]
+    assert shown["object_detection"] == "NOT IDENTIFIED (sign of progress)" and shown["image_classification"] == "yes"
+    od_line = next(line for line in F.headline(fc).splitlines() if line.strip().startswith("object_detection:"))
+    assert "years per 10x NOT IDENTIFIED (P(gamma/beta > 0) = 0.000" in od_line
 
 
 def test_decomposition_by_hand():

@@ -25,11 +25,9 @@ import pandas as pd
 
 from forecast import policy
 from forecast.config import Spec
+from forecast.identification import ratio_identified, ratio_rule_text
 from forecast.prepare import prepare_data
 from forecast.validation import parallel as par
-
-IDENTIFIED_PROB = 0.95
-"""``P(beta < 0)`` and ``P(gamma < 0)`` at least this: the ratio's sign is identified."""
 
 
 def variants(spec: Spec, series: list[str]) -> dict[str, dict[str, Any]]:
@@ -69,13 +67,15 @@ def summarise_variant(f: dict[str, Any]) -> dict[str, Any]:
     for j, dom in enumerate(f["coords"]["domain"]):
         q = np.quantile(ypt[:, j], [lo, 0.5, hi])
         pb, pg = float(np.mean(beta[:, j] < 0)), float(np.mean(gamma[:, j] < 0))
+        pp = float(np.mean(gamma[:, j] / beta[:, j] > 0))
         rows[dom] = {
             "median": float(q[1]),
             "low": float(q[0]),
             "high": float(q[2]),
             "p_beta_negative": pb,
             "p_gamma_negative": pg,
-            "identified": bool(pb >= IDENTIFIED_PROB and pg >= IDENTIFIED_PROB),
+            "p_progress": pp,
+            "identified": bool(ratio_identified(pb >= policy.IDENTIFIED_PROB, pp)),
         }
     out: dict[str, Any] = {
         "years_per_10x": rows,
@@ -137,7 +137,7 @@ def run_sensitivity(
     return {
         "variants": table,
         "interval": policy.interval_label(),
-        "identified_rule": f"P(beta<0) >= {IDENTIFIED_PROB} and P(gamma<0) >= {IDENTIFIED_PROB}",
+        "identified_rule": ratio_rule_text(with_k=False),
         "walls_available": walls_ok,
         "walls_note": None
         if walls_ok
