@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+import forecast.validation as validation
 from forecast import policy
 from forecast.config import load_spec
 from forecast.validation import backtest as bt
@@ -170,6 +171,28 @@ def test_score_cutoff_on_synthetic_fit():
     assert out["later_rows"] == int((full["year"] >= 2017).sum())
     assert out["trend"]["later_notable_models"]["n"] == 3
     json.dumps(out)
+    # by horizon: whole years after the cutoff year, the common rows split without loss
+    by_h = out["by_horizon"]["hierarchical"]
+    assert sum(v["n"] for v in by_h.values()) == out["common"]["hierarchical"]["n"]
+    years = np.floor(full.loc[full["year"] >= 2017, "year"]).astype(int)
+    assert set(by_h) <= {"1", "2", "3", "4+"} and ("1" in by_h) == bool((years == 2017).any())
+
+    # pooled over cutoffs: converged fits only, row-weighted
+    failed = dict(out, cutoff=2015, convergence={"converged": False})
+    pools = bt.horizon_pools([out, failed, dict(out, cutoff=2014)])
+    assert pools["pooled_cutoffs"] == [2016, 2014]
+    for h, v in by_h.items():
+        got = pools["pooled_by_horizon"]["hierarchical"][h]
+        assert got["n"] == 2 * v["n"] and got["coverage90"] == pytest.approx(v["coverage90"])
+        assert pools["pooled_by_horizon_all"]["hierarchical"][h]["n"] == 3 * v["n"]
+    md = "\n".join(validation._backtest_horizon_md({**pools, "per_cutoff": [out]}))
+    assert "pooled over the converged cutoffs (2016, 2014)" in md and "| hierarchical |" in md
+    assert "No cutoff converged" in "\n".join(validation._backtest_horizon_md(bt.horizon_pools([failed])))
+
+
+def test_refit_sampler_doubles_the_work_and_shrinks_the_steps():
+    got = policy.refit_sampler(1500, 1000, 4, 0.95)
+    assert got == {"draws": 3000, "tune": 2000, "chains": 8, "target_accept": pytest.approx(0.975)}
 
 
 # ----------------------------------------------------------------------------- recovery
@@ -428,3 +451,38 @@ def test_wall_summary_reads_the_forecast_wall_table_and_keeps_never():
         assert row["p_never"] == pytest.approx(ref["p_never"])
         for key, col in (("median", "wall_median"), ("low", "wall_lo"), ("high", "wall_hi")):
             assert row[key] == (float(ref[col]) if np.isfinite(ref[col]) else "never")
+
+
+def test_fit_extract_refits_a_failed_fit_once_when_asked(monkeypatch):
+    """A failed fit is repeated once with policy.refit_sampler and a child seed; a converged one is not."""
+    import types
+
+    import xarray as xr
+
+    import forecast.fit as fit_module
+    from forecast.model import prepare_data
+    from tests.synthetic import synthetic_tables
+
+    r, n, p = synthetic_tables()
+    spec = load_spec(None)
+    data = prepare_data(r, n, p, spec)
+    seen = []
+
+    def fake_fit(s, *args, **kwargs):
+        seen.append(s.sampler)
+        ok = len(seen) == 2
+        checks = types.SimpleNamespace(converged=ok, to_dict=lambda: {"converged": ok, "max_rhat": 1.0,
+                                                                       "min_ess_bulk": 500.0, "divergences": 0})
+        post = xr.Dataset({"mu_beta": (("chain", "draw"), np.zeros((1, 2)))})
+        return types.SimpleNamespace(posterior=post, data=data, checks=checks, meta={"timings": {}})
+
+    monkeypatch.setattr(fit_module, "fit", fake_fit)
+    s = parallel.validation_spec(spec, seed=5, draws=100, tune=50, chains=2)
+    out = parallel.fit_extract(parallel.make_payload(s, r, n, p, label="t", refit=True))
+    assert [a["converged"] for a in out["attempts"]] == [False, True] and len(seen) == 2
+    assert (seen[1].draws, seen[1].tune, seen[1].chains) == (200, 100, 4)
+    assert seen[1].target_accept == pytest.approx(policy.refit_target_accept(s.sampler.target_accept))
+    assert seen[1].seed == policy.child_seed(5, "refit") == out["seed"]
+    seen.clear()
+    out = parallel.fit_extract(parallel.make_payload(s, r, n, p, label="t"))  # no refit asked: one attempt
+    assert len(seen) == 1 and [a["converged"] for a in out["attempts"]] == [False]

@@ -115,6 +115,31 @@ def _recovery_md(rec: dict[str, Any], title: str = "Parameter recovery") -> list
     return out
 
 
+def _backtest_fit_text(pc: dict[str, Any]) -> str:
+    c, attempts = pc.get("convergence", {}), pc.get("attempts", [])
+    status = ("failed" if not c.get("converged") else
+              "converged after refit" if len(attempts) > 1 else "converged")
+    sampled = " then ".join(f"{a['chains']} x {a['draws']}" for a in attempts) or "?"
+    return (f"{pc['cutoff']} {status} ({sampled} draws; R-hat {_f(c.get('max_rhat'), '{:.3f}')}, "
+            f"bulk ESS {_f(c.get('min_ess_bulk'), '{:.0f}')})")
+
+
+def _backtest_horizon_md(bt: dict[str, Any]) -> list[str]:
+    """Coverage by horizon pooled over the converged cutoffs (the 85-95% target of issue 12 is judged here)."""
+    pooled = bt.get("pooled_by_horizon")
+    if pooled is None:
+        return []
+    cut = ", ".join(str(c) for c in bt.get("pooled_cutoffs", [])) or "none"
+    lines = ["", f"By horizon (years after the cutoff year), pooled over the converged cutoffs ({cut}); "
+             "90% coverage / CRPS (n):", ""]
+    if not pooled:
+        return [*lines, "No cutoff converged: nothing pooled."]
+    hs = sorted({h for by in pooled.values() for h in by})
+    rows = [[m, *(f"{_pct(by[h]['coverage90'])} / {_f(by[h]['mean_crps'], '{:.3f}')} ({by[h]['n']})"
+                  if h in by else "-" for h in hs)] for m, by in pooled.items()]
+    return [*lines, _table(["method", *hs], rows)]
+
+
 def _backtest_md(bt: dict[str, Any]) -> list[str]:
     out = [
         "### Out-of-time backtest",
@@ -152,6 +177,8 @@ def _backtest_md(bt: dict[str, Any]) -> list[str]:
             ]
         )
     out.append(_table(["cutoff", "method", "n", "50% cov.", "90% cov.", "lpd", "CRPS", "90% width"], rows))
+    out += ["", "Fits: " + "; ".join(_backtest_fit_text(pc) for pc in bt["per_cutoff"]) + "."]
+    out += _backtest_horizon_md(bt)
     dom_rows = []
     for pc in bt["per_cutoff"]:
         for d, by in pc.get("by_domain", {}).items():

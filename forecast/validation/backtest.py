@@ -292,7 +292,8 @@ def backtest_payloads(
             spec, seed=policy.child_seed(seed, "backtest", c), draws=draws, tune=tune, chains=chains
         )
         out.append(
-            par.make_payload(s, r, n, prices, label=f"backtest-{c}", var_names=par.PERFORMANCE_VARS + par.TREND_VARS)
+            par.make_payload(s, r, n, prices, label=f"backtest-{c}", var_names=par.PERFORMANCE_VARS + par.TREND_VARS,
+                             refit=True)
         )
     return out
 
@@ -348,6 +349,11 @@ def score_cutoff(
     for yr in sorted(np.floor(test.loc[common, "year"]).astype(int).unique()):
         msk = common & (np.floor(test["year"]).astype(int) == yr).to_numpy()
         by_year[str(yr)] = {m: summarise_scores(p, msk) for m, p in methods.items()}
+    from forecast.validation.scoring import grouped, horizon, horizon_label  # scoring imports this module
+
+    # whole years after the end of the cutoff year: results of cutoff+1 are 1 year ahead, 4+ pooled
+    hz = pd.Series([horizon_label(h) for h in horizon(test["year"].to_numpy(), cutoff + 1)])[common]
+    by_horizon = {m: grouped({k: np.asarray(v)[common] for k, v in p.items()}, hz) for m, p in methods.items()}
     by_series: dict[str, Any] = {}
     for s in sorted(test["series"].unique()):
         msk = (test["series"] == s).to_numpy()
@@ -372,9 +378,11 @@ def score_cutoff(
         "hierarchical_all_later": summarise_scores(methods["hierarchical"]),
         "by_domain": by_domain,
         "by_year": by_year,
+        "by_horizon": by_horizon,
         "by_series": by_series,
         "trend": score_trend(fitres, notable_obs, full_obs, cutoff, rng),
         "convergence": par.convergence_brief(fitres),
+        "attempts": fitres.get("attempts", []),
         "timings": fitres["timings"],
     }
 
@@ -455,6 +463,26 @@ def notable_table(notable: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     return nm[np.isfinite(nm["x"])][["domain", "year", "t", "x"]].reset_index(drop=True)
 
 
+def horizon_pools(per_cutoff: list[dict[str, Any]]) -> dict[str, Any]:
+    """Coverage and CRPS by horizon pooled over the cutoffs: the converged fits, and all fits.
+
+    Keys ``pooled_by_horizon`` (converged cutoffs only; what the coverage target is judged on),
+    ``pooled_by_horizon_all`` and ``pooled_cutoffs`` (the converged cutoffs).
+    """
+    from forecast.validation.scoring import pooled_by_horizon
+
+    def tables(pcs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"methods": {m: {"by_horizon": b} for m, b in pc["by_horizon"].items()}}
+                for pc in pcs if "by_horizon" in pc]
+
+    converged = [pc for pc in per_cutoff if pc.get("convergence", {}).get("converged")]
+    return {
+        "pooled_by_horizon": pooled_by_horizon(tables(converged)),
+        "pooled_by_horizon_all": pooled_by_horizon(tables(per_cutoff)),
+        "pooled_cutoffs": [pc["cutoff"] for pc in converged],
+    }
+
+
 def run_backtest(
     spec: Spec,
     results: pd.DataFrame,
@@ -495,6 +523,7 @@ def run_backtest(
     ]
     return {
         "cutoffs": list(cutoffs),
+        **horizon_pools(per_cutoff),
         "scale": f"link scale ({spec.model.link} of the error rate)",
         "sampler": {"draws": draws, "tune": tune, "chains": chains, "sampler": spec.sampler.sampler},
         "seeds": {str(c): policy.child_seed(seed, "backtest", c) for c in cutoffs},
@@ -507,6 +536,8 @@ def run_backtest(
             "Baselines impute hardware-burden-only compute as x_hw - median(x_hw - x_tf) over training pairs;"
             " the hierarchical model integrates the latent compute out.",
             "pooled_ols = one least-squares regression with per-benchmark intercepts and common x and t slopes.",
+            "A fit that fails its convergence checks is fitted once more (policy.refit_sampler: tuning, draws "
+            "and chains x2, smaller steps); the by-horizon pool counts converged fits only.",
         ],
         "wall_clock_s": time.perf_counter() - t0,
         "executor": executor.description,

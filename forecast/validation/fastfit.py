@@ -193,26 +193,22 @@ def _sample_with_refit(
 
     s = spec.sampler
     attempts = []
-    for attempt in (1, 2):
-        scale = 1 if attempt == 1 else 2
-        target = s.target_accept if attempt == 1 else policy.refit_target_accept(s.target_accept)
+    first = {"draws": s.draws, "tune": s.tune, "chains": s.chains, "target_accept": s.target_accept}
+    for attempt, settings in enumerate((first, policy.refit_sampler(**first)), start=1):
         trace = sample_compiled(
             compiled,
             None,
-            draws=s.draws * scale,
-            tune=s.tune * scale,
-            chains=s.chains * scale,
+            draws=int(settings["draws"]),
+            tune=int(settings["tune"]),
+            chains=int(settings["chains"]),
             seed=policy.child_seed(seed, "nuts", attempt),
-            target_accept=target,
+            target_accept=float(settings["target_accept"]),
             adaptation=s.adaptation,
         )
         if restrict is not None:
             trace = restrict(trace)
         checks = check_convergence(trace, free_names)
-        attempts.append(
-            {"draws": s.draws * scale, "tune": s.tune * scale, "chains": s.chains * scale, "target_accept": target,
-             "converged": checks.converged}
-        )
+        attempts.append({**settings, "converged": checks.converged})
         if checks.converged:
             break
     return trace, checks, attempts

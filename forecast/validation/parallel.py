@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast import policy
 from forecast.config import Spec, spec_from_json
 from forecast.errors import ConfigError
 
@@ -99,8 +100,13 @@ def make_payload(
     label: str,
     var_names: Sequence[str] = PERFORMANCE_VARS,
     walls: bool = False,
+    refit: bool = False,
 ) -> dict[str, Any]:
-    """Build a task payload: spec as JSON text, data as DataFrames, nothing else."""
+    """Build a task payload: spec as JSON text, data as DataFrames, nothing else.
+
+    ``refit``: a fit that fails its convergence checks is fitted once more with
+    :func:`forecast.policy.refit_sampler` (and a child seed); the result lists both attempts.
+    """
     return {
         "label": label,
         "spec_json": spec.to_json(),
@@ -109,6 +115,7 @@ def make_payload(
         "prices": prices,
         "var_names": list(var_names),
         "walls": bool(walls),
+        "refit": bool(refit),
     }
 
 
@@ -125,11 +132,20 @@ def fit_extract(payload: dict[str, Any]) -> dict[str, Any]:
     os.environ.update(_THREAD_ENV)
     spec = spec_from_json(payload["spec_json"])
     t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        # A run that does not converge warns; here the verdict is recorded in the result instead.
-        warnings.simplefilter("ignore")
-        logging.getLogger("pymc").setLevel(logging.ERROR)
-        run = fit(spec, payload["results"], payload["notable"], payload["prices"], progress=False)
+    attempts: list[dict[str, Any]] = []
+    for attempt in (1, 2):
+        with warnings.catch_warnings():
+            # A run that does not converge warns; here the verdict is recorded in the result instead.
+            warnings.simplefilter("ignore")
+            logging.getLogger("pymc").setLevel(logging.ERROR)
+            run = fit(spec, payload["results"], payload["notable"], payload["prices"], progress=False)
+        s = spec.sampler
+        attempts.append({"draws": s.draws, "tune": s.tune, "chains": s.chains, "target_accept": s.target_accept,
+                         "converged": run.checks.converged})
+        if run.checks.converged or not payload.get("refit") or attempt == 2:
+            break
+        settings = policy.refit_sampler(s.draws, s.tune, s.chains, s.target_accept)
+        spec = spec.with_overrides({"sampler": {**settings, "seed": policy.child_seed(s.seed, "refit")}})
     post = run.posterior
     draws: dict[str, np.ndarray] = {}
     dims: dict[str, list[str]] = {}
@@ -154,6 +170,7 @@ def fit_extract(payload: dict[str, Any]) -> dict[str, Any]:
             ]
         ].copy(),
         "convergence": run.checks.to_dict(),
+        "attempts": attempts,
         "timings": {
             **{k: float(v) for k, v in run.meta.get("timings", {}).items()},
             "task_s": time.perf_counter() - t0,
