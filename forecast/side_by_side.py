@@ -340,7 +340,7 @@ def domains_display(comp: SideBySide) -> pd.DataFrame:
         f"years per 10x (median [{label}])": d["years_per_10x_cell"],
         f"k (median [{label}])": d["k_cell"],
         f"P(k > {policy.THEORY_EXPONENT:g})": [fmt(v, 2) for v in d["p_k_above_theory"]],
-        "identified": ["yes" if ok else "NO" for ok in d["identified"]],
+        "compute effect (k) identified": ["yes" if ok else "NO" for ok in d["identified"]],
     }).reset_index(drop=True)
 
 

@@ -103,6 +103,7 @@ def test_cells_are_the_packages_own_numbers(runs, comparison):
         for stat, col in (("median", "median"), ("lo", "low"), ("hi", "high")):
             np.testing.assert_allclose(doms[f"years_per_10x_{stat}"], own[f"years_per_10x_{col}"])
         assert list(doms["identified"]) == list(own["identified"])
+        assert list(doms["years_per_10x_identified"]) == list(own["ratio_identified"])
         shared = shared_table(run).set_index("parameter").loc["years_per_10x_shared"]
         spec_row = comparison.specs.set_index("spec").loc[name]
         assert spec_row["years_per_10x_shared_median"] == pytest.approx(shared["median"])
