@@ -125,7 +125,7 @@ def _backtest_fit_text(pc: dict[str, Any]) -> str:
 
 
 def _backtest_horizon_md(bt: dict[str, Any]) -> list[str]:
-    """Coverage by horizon pooled over the converged cutoffs (the 85-95% target of issue 12 is judged here)."""
+    """Coverage by horizon pooled over the converged cutoffs (where the 85-95% coverage target is judged)."""
     pooled = bt.get("pooled_by_horizon")
     if pooled is None:
         return []
