@@ -148,7 +148,7 @@ def progress_figure(fc: Forecasts, xlim: tuple[float, float] = (-2.0, 12.0)) -> 
     labels = []
     y = 0
     for _, row in t.iterrows():
-        ident = bool(row.get("ratio_identified", row["identified"]))  # years per 10x (forecast.identification)
+        ident = bool(row["ratio_identified"])  # years per 10x (forecast.identification)
         color = "tab:blue" if ident else "0.6"
         ax.plot([row["years_per_10x_lo"], row["years_per_10x_hi"]], [y, y], color=color, lw=1.5)
         ax.plot([row["years_per_10x_lo50"], row["years_per_10x_hi50"]], [y, y], color=color, lw=4)

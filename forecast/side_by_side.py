@@ -278,8 +278,7 @@ def compare_specs(run: Run, fc: Forecasts | None = None, listed: Sequence[Listed
     main_hash = str(run.meta.get("data_hash", ""))
     main_path = Path(run.path).resolve() if run.path is not None else None
     entries: list[tuple[str, str, Spec | None, Run | None, Forecasts | None, str]] = [
-        (run.name, shown_path(spec_source(run)) if not spec_source(run).startswith("<") else spec_source(run),
-         run.spec, run, fc, THIS_RUN)]
+        (run.name, shown_path(spec_source(run)), run.spec, run, fc, THIS_RUN)]
     for item in items:
         other_fc, status = None, item.status
         if item.run is not None and not status:

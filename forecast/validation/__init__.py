@@ -116,11 +116,11 @@ def _recovery_md(rec: dict[str, Any], title: str = "Parameter recovery") -> list
 
 
 def _backtest_fit_text(pc: dict[str, Any]) -> str:
-    c, attempts = pc.get("convergence", {}), pc.get("attempts", [])
-    status = ("failed" if not c.get("converged") else
-              "converged after refit" if len(attempts) > 1 else "converged")
-    sampled = " then ".join(f"{a['chains']} x {a['draws']}" for a in attempts) or "?"
-    return (f"{pc['cutoff']} {status} ({sampled} draws; R-hat {_f(c.get('max_rhat'), '{:.3f}')}, "
+    from forecast.validation.fastfit import fit_status  # the one status rule of every validation fit
+
+    c = pc["convergence"]
+    sampled = " then ".join(f"{a['chains']} x {a['draws']}" for a in pc.get("attempts", [])) or "?"
+    return (f"{pc['cutoff']} {fit_status(pc)} ({sampled} draws; R-hat {_f(c.get('max_rhat'), '{:.3f}')}, "
             f"bulk ESS {_f(c.get('min_ess_bulk'), '{:.0f}')})")
 
 
