@@ -118,9 +118,10 @@ def _recovery_md(rec: dict[str, Any], title: str = "Parameter recovery") -> list
 def _backtest_fit_text(pc: dict[str, Any]) -> str:
     from forecast.validation.fastfit import fit_status  # the one status rule of every validation fit
 
-    c = pc["convergence"]
+    c = pc.get("convergence", {})  # sections written before fits recorded it: "failed", as before
     sampled = " then ".join(f"{a['chains']} x {a['draws']}" for a in pc.get("attempts", [])) or "?"
-    return (f"{pc['cutoff']} {fit_status(pc)} ({sampled} draws; R-hat {_f(c.get('max_rhat'), '{:.3f}')}, "
+    status = fit_status({**pc, "convergence": c})
+    return (f"{pc['cutoff']} {status} ({sampled} draws; R-hat {_f(c.get('max_rhat'), '{:.3f}')}, "
             f"bulk ESS {_f(c.get('min_ess_bulk'), '{:.0f}')})")
 
 
